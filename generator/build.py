@@ -1,0 +1,80 @@
+"""Assemble every artifact in memory, then write the dist directory atomically.
+
+Rendering is pure (config -> {relative path: text}); only `write` touches the filesystem, so a
+failing render never leaves a half-written dist behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from generator import model
+from generator.config import Config
+from generator.errors import InputError
+
+if TYPE_CHECKING:
+    from generator.render.links import StackInputs
+
+
+def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, str]:
+    """Every file of a dist directory, keyed by its path relative to it, manifest included.
+
+    `inputs` pre-fill the console links (stack name, key ARNs, external ID) for one customer.
+    """
+    from generator.render import cloudformation, docs, links, snippet, terraform
+
+    files: dict[str, str] = {}
+    files.update(cloudformation.artifacts(config))
+    files.update(terraform.artifacts(config))
+    files.update(snippet.artifacts(config))
+    files.update(links.artifacts(config, inputs))
+    files.update(docs.artifacts(config, files))
+    files[model.MANIFEST_FILE] = manifest(files)
+    return dict(sorted(files.items()))
+
+
+def to_json(data: object) -> str:
+    """The one JSON style of dist/: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def manifest(files: dict[str, str]) -> str:
+    entries = []
+    for path, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        entries.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+    return to_json({"files": entries, "generator": "cmek", "version": model.VERSION})
+
+
+def write(files: dict[str, str], out: Path) -> None:
+    """Replace `out` with exactly `files`; on any failure the old `out` stays as it was."""
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {str(out)!r}: expected a directory, found a file")
+    parent = out.resolve().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
+    except OSError as exc:
+        raise InputError(f"--out {str(out)!r}: cannot create it ({exc.strerror})") from None
+    try:
+        for relpath, text in files.items():
+            target = staging / relpath
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(text.encode("utf-8"))
+        os.chmod(staging, 0o755)
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.replace(out, old / "dist")
+            os.replace(staging, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(staging, out)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging)

@@ -1,0 +1,459 @@
+"""Checks of what each CloudFormation template grants, judged on the files in dist.
+
+Most checks look at a *scenario*: the template with sample parameter values for one mode, every
+condition and intrinsic function resolved (see intrinsics.py), i.e. the resources CloudFormation
+would create. Expectations (principal, actions, outputs, limits) come from the model and config.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from generator import model
+from generator.checks import Dist, check, intrinsics
+from generator.model import Mode, Param, Stack
+
+_DOC_KMS_POLICY = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"
+_DOC_KMS_ROOT = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
+_DOC_IAM_QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
+_DOC_CFN_QUOTAS = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html"
+)
+_DOC_CFN_RULES = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html"
+)
+_DOC_CFN_OUTPUTS = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html"
+)
+_DOC_PSEUDO = (
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html"
+)
+_DOC_ROLE_POLICY = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"
+)
+_DOC_EXTERNAL_ID = (
+    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html"
+)
+_DOC_ROTATION = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
+_DOC_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
+_DOC_SID = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html"
+
+# Sample values a scenario feeds the template; the account and stack are AWS's documentation ones.
+SAMPLE_ACCOUNT = "111122223333"
+SAMPLE_KEY_ARNS = (
+    f"arn:aws:kms:us-east-1:{SAMPLE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+    f"arn:aws:kms:us-east-1:{SAMPLE_ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+)
+SAMPLE_EXTERNAL_ID = "clickhouse-sample-external-id"
+# The longest stack name CloudFormation accepts: the role name must still fit IAM's 64 characters.
+SAMPLE_STACK_NAME = "S" * model.STACK_NAME_MAX
+SAMPLE_STACK_ID = (
+    f"arn:aws:cloudformation:us-east-1:{SAMPLE_ACCOUNT}:stack/{SAMPLE_STACK_NAME}/"
+    "c0ffee00-1234-5678-9abc-def012345678"
+)
+_IAM_NAME = re.compile(r"[\w+=,.@-]+")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A template resolved for one mode and parameter set."""
+
+    stack: Stack
+    mode: Mode
+    given: dict[str, str]
+    resources: dict[str, dict[str, Any]]
+    outputs: dict[str, Any]
+
+    def of_type(self, resource_type: str) -> list[dict[str, Any]]:
+        return [r for r in self.resources.values() if r["Type"] == resource_type]
+
+    @property
+    def label(self) -> str:
+        extras = ", ".join(f"{k}={v[:24]}" for k, v in sorted(self.given.items()))
+        return f"{self.mode.value} ({extras})" if extras else self.mode.value
+
+
+def sample_inputs(stack: Stack, mode: Mode, external_id: str = "") -> dict[str, str]:
+    given: dict[str, str] = {}
+    if stack.combined:
+        given[Param.KMS_CREATE.value] = model.KMS_CREATE_VALUE[mode]
+    if mode is Mode.EXISTING_KEY:
+        given[Param.KEY_ARNS.value] = ",".join(SAMPLE_KEY_ARNS)
+        if external_id:
+            given[Param.EXTERNAL_ID.value] = external_id
+    return given
+
+
+def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str, str]) -> Scenario:
+    params = intrinsics.parameter_values(template, given)
+    params.update(
+        {
+            "AWS::AccountId": SAMPLE_ACCOUNT,
+            "AWS::Partition": model.COMMERCIAL_PARTITION,
+            "AWS::Region": "us-east-1",
+            "AWS::StackName": SAMPLE_STACK_NAME,
+            "AWS::StackId": SAMPLE_STACK_ID,
+        }
+    )
+    params.update({name: f"<{name}>" for name in template.get("Resources", {})})
+    raw_conditions = template.get("Conditions", {})
+    conditions = intrinsics.condition_values(template, params)
+
+    def present(section: str) -> dict[str, Any]:
+        items = template.get(section, {}).items()
+        return {
+            name: intrinsics.resolve(item, params, raw_conditions)
+            for name, item in items
+            if intrinsics.exists(item, conditions)
+        }
+
+    return Scenario(stack, mode, given, present("Resources"), present("Outputs"))
+
+
+def scenarios(dist: Dist) -> Iterator[Scenario]:
+    for stack, template in dist.templates.items():
+        for mode in stack.modes:
+            external_ids = ("", SAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
+            for external_id in external_ids:
+                yield resolve(template, stack, mode, sample_inputs(stack, mode, external_id))
+
+
+def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
+    found = document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _role_policy_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
+    policies = role["Properties"].get("Policies", [])
+    return [s for p in policies for s in statements(p["PolicyDocument"])]
+
+
+def _clickhouse_key_statements(key: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        s
+        for s in statements(key["Properties"]["KeyPolicy"])
+        if s.get("Sid") == model.KEY_POLICY_CLICKHOUSE_SID
+    ]
+
+
+def _grants(scenario: Scenario) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every statement that grants ClickHouse KMS actions, with where it lives."""
+    for role in scenario.of_type("AWS::IAM::Role"):
+        for statement in _role_policy_statements(role):
+            yield "role policy", statement
+    for key in scenario.of_type("AWS::KMS::Key"):
+        for statement in _clickhouse_key_statements(key):
+            yield "key policy", statement
+
+
+def _where(scenario: Scenario) -> str:
+    return scenario.stack.path
+
+
+@cache
+def known_actions() -> frozenset[str]:
+    """IAM actions as cfn-lint's maintained offline list knows them (not botocore operations)."""
+    from importlib import resources
+
+    data = json.loads(
+        resources.files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text()
+    )
+    return frozenset(
+        f"{service}:{action}".lower()
+        for service, spec in data.items()
+        for action in spec.get("Actions", {})
+    )
+
+
+def _action_is_known(action: str) -> bool:
+    if "*" not in action:
+        return action.lower() in known_actions()
+    pattern = re.compile(re.escape(action.lower()).replace(r"\*", ".*"))
+    return any(pattern.fullmatch(known) for known in known_actions())
+
+
+@check(
+    "CMEK-CFN-001",
+    "ClickHouse's principal is the ClickHouseRole parameter, defaulting to the configured ARN.",
+    _DOC_EXTERNAL_ID,
+)
+def principal(dist: Dist) -> Iterator[tuple[str, str]]:
+    expected = dist.config.principal
+    for stack, template in dist.templates.items():
+        default = template.get("Parameters", {}).get(Param.CLICKHOUSE_ROLE.value, {}).get("Default")
+        if default != expected:
+            yield stack.path, f"ClickHouseRole default is {default!r}, expected {expected!r}"
+    other = "arn:aws:iam::123456789012:role/override-check"
+    for stack, template in dist.templates.items():
+        for mode in stack.modes:
+            given = sample_inputs(stack, mode) | {Param.CLICKHOUSE_ROLE.value: other}
+            scenario = resolve(template, stack, mode, given)
+            trusts = [
+                s
+                for role in scenario.of_type("AWS::IAM::Role")
+                for s in statements(role["Properties"]["AssumeRolePolicyDocument"])
+            ]
+            keys = [s for k in scenario.of_type("AWS::KMS::Key") for s in _clickhouse_key_statements(k)]
+            if not trusts and not keys:
+                yield stack.path, f"{mode.value}: nothing trusts or grants ClickHouse's principal"
+            for statement in trusts + keys:
+                got = as_list(statement.get("Principal", {}).get("AWS"))
+                if got != [other]:
+                    yield stack.path, (
+                        f"{mode.value}: principal {got} does not follow the ClickHouseRole parameter"
+                    )
+
+
+@check(
+    "CMEK-CFN-002",
+    "ClickHouse is granted exactly the profile's actions, each a real IAM action, no wildcard.",
+    _DOC_ACTIONS,
+)
+def actions(dist: Dist) -> Iterator[tuple[str, str]]:
+    expected = set(dist.config.profile.actions)
+    for scenario in scenarios(dist):
+        grants = list(_grants(scenario))
+        if not grants:
+            yield _where(scenario), f"{scenario.label}: no statement grants ClickHouse any action"
+        for where, statement in grants:
+            got = as_list(statement.get("Action", []))
+            if set(got) != expected or len(got) != len(expected):
+                missing = sorted(expected - set(got))
+                extra = sorted(set(got) - expected)
+                yield _where(scenario), (
+                    f"{scenario.label}: {where} actions differ from profile "
+                    f"{dist.config.profile.name}: missing {missing}, extra {extra}"
+                )
+            for action in got:
+                if not _action_is_known(action):
+                    yield _where(scenario), f"{where}: {action!r} is not an IAM action"
+            if statement.get("Effect") != "Allow" or "NotAction" in statement:
+                yield _where(scenario), f"{where}: grant must be Effect Allow with Action"
+
+
+@check(
+    "CMEK-CFN-003",
+    "The role's policy names exactly the KMSKeyArns keys as Resource, never '*'.",
+    _DOC_ROLE_POLICY,
+)
+def resource_scoping(dist: Dist) -> Iterator[tuple[str, str]]:
+    for scenario in scenarios(dist):
+        for role in scenario.of_type("AWS::IAM::Role"):
+            for statement in _role_policy_statements(role):
+                got = as_list(statement.get("Resource", []))
+                if got != list(SAMPLE_KEY_ARNS):
+                    yield _where(scenario), (
+                        f"{scenario.label}: role policy Resource is {got}, expected exactly the "
+                        f"{Param.KEY_ARNS.value} values"
+                    )
+                if "NotResource" in statement:
+                    yield _where(scenario), "role policy must not use NotResource"
+
+
+@check(
+    "CMEK-CFN-004",
+    "Each mode has its outputs: KeyArn always, RoleArn only when the stack grants an existing key.",
+    _DOC_CFN_OUTPUTS,
+)
+def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
+    for scenario in scenarios(dist):
+        expected = {o.value for o in model.OUTPUTS_BY_MODE[scenario.mode]}
+        got = set(scenario.outputs)
+        if got != expected:
+            yield _where(scenario), (
+                f"{scenario.label}: outputs {sorted(got)}, expected {sorted(expected)}"
+            )
+        values = {name: out.get("Value") for name, out in scenario.outputs.items()}
+        want = {
+            model.Output.KEY_ARN.value: (
+                f"{model.KEY_LOGICAL_ID}.Arn"
+                if scenario.mode is Mode.NEW_KEY
+                else SAMPLE_KEY_ARNS[0]
+            ),
+            model.Output.ROLE_ARN.value: f"{model.ROLE_LOGICAL_ID}.Arn",
+        }
+        for name, value in want.items():
+            if name in values and values[name] != value:
+                yield _where(scenario), f"{scenario.label}: output {name} is {values[name]!r}"
+
+
+@check(
+    "CMEK-CFN-005",
+    "A new key is symmetric, rotated, retained on delete/replace, with a 30-day window and root access.",
+    _DOC_ROTATION,
+)
+def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
+    expected_props = {
+        "KeySpec": model.KEY_SPEC,
+        "KeyUsage": model.KEY_USAGE,
+        "EnableKeyRotation": True,
+        "PendingWindowInDays": model.PENDING_WINDOW_DAYS,
+    }
+    root = f"arn:aws:iam::{SAMPLE_ACCOUNT}:root"
+    for scenario in scenarios(dist):
+        keys = scenario.of_type("AWS::KMS::Key")
+        if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
+            yield _where(scenario), f"{scenario.label}: expected one AWS::KMS::Key, found {len(keys)}"
+        for key in keys:
+            props = key["Properties"]
+            for name, value in expected_props.items():
+                if props.get(name) != value:
+                    yield _where(scenario), f"key {name} is {props.get(name)!r}, expected {value!r}"
+            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+                if key.get(policy) != model.RETAIN:
+                    yield _where(scenario), f"key {policy} is {key.get(policy)!r}, expected Retain"
+            root_grants = [
+                s
+                for s in statements(props["KeyPolicy"])
+                if as_list(s.get("Principal", {}).get("AWS")) == [root]
+                and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
+            ]
+            if not root_grants:
+                yield _where(scenario), "key policy lacks the account-root statement (lockout)"
+
+
+@check(
+    "CMEK-CFN-006",
+    "The role trusts only ClickHouseRole for sts:AssumeRole, with sts:ExternalId exactly when set.",
+    _DOC_EXTERNAL_ID,
+)
+def trust(dist: Dist) -> Iterator[tuple[str, str]]:
+    for scenario in scenarios(dist):
+        external_id = scenario.given.get(Param.EXTERNAL_ID.value, "")
+        for role in scenario.of_type("AWS::IAM::Role"):
+            for statement in statements(role["Properties"]["AssumeRolePolicyDocument"]):
+                if as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
+                    yield _where(scenario), f"trust Action is {statement.get('Action')!r}"
+                condition = statement.get("Condition")
+                expected = (
+                    {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}}
+                    if external_id
+                    else None
+                )
+                if condition != expected:
+                    yield _where(scenario), (
+                        f"{scenario.label}: trust Condition is {condition!r}, expected {expected!r}"
+                    )
+
+
+def _strings(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for value in node.values():
+            yield from _strings(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _strings(value)
+    elif isinstance(node, str):
+        yield node
+
+
+@check(
+    "CMEK-CFN-007",
+    "ARNs the template builds use ${AWS::Partition}, never a hard-coded partition.",
+    _DOC_PSEUDO,
+)
+def partition(dist: Dist) -> Iterator[tuple[str, str]]:
+    for stack, template in dist.templates.items():
+        for section in ("Resources", "Outputs", "Conditions", "Rules"):
+            for text in _strings(template.get(section, {})):
+                if re.search(r"arn:aws(-[a-z-]+)?:", text):
+                    yield stack.path, f"{section}: hard-coded partition in {text!r}"
+
+
+def _minified(document: Any) -> str:
+    return json.dumps(document, separators=(",", ":"))
+
+
+def _non_whitespace(text: str) -> int:
+    return len(re.sub(r"\s", "", text))
+
+
+def _largest_key_arns() -> str:
+    """As many key ARNs as the parameter's 4,096-byte limit allows: the largest role policy."""
+    arns: list[str] = []
+    base = SAMPLE_KEY_ARNS[0]
+    while len(",".join([*arns, base]).encode()) <= model.PARAMETER_VALUE_MAX_BYTES:
+        arns.append(base)
+    return ",".join(arns)
+
+
+@check(
+    "CMEK-CFN-008",
+    "Template body and policies stay within AWS size limits for the largest accepted inputs.",
+    _DOC_IAM_QUOTAS,
+)
+def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
+    for stack, template in dist.templates.items():
+        size = len(dist.read(stack.path).encode())
+        if size > model.TEMPLATE_BODY_MAX_BYTES:
+            yield stack.path, f"template is {size} bytes, limit {model.TEMPLATE_BODY_MAX_BYTES}"
+        for mode in stack.modes:
+            given = sample_inputs(stack, mode, "x" * model.EXTERNAL_ID_MAX)
+            if mode is Mode.EXISTING_KEY:
+                given[Param.KEY_ARNS.value] = _largest_key_arns()
+            scenario = resolve(template, stack, mode, given)
+            for role in scenario.of_type("AWS::IAM::Role"):
+                trust_size = _non_whitespace(_minified(role["Properties"]["AssumeRolePolicyDocument"]))
+                if trust_size > model.TRUST_POLICY_MAX_CHARS:
+                    yield stack.path, f"trust policy is {trust_size} characters, limit 2048"
+                inline = sum(
+                    _non_whitespace(_minified(p["PolicyDocument"]))
+                    for p in role["Properties"].get("Policies", [])
+                )
+                if inline > model.ROLE_POLICIES_MAX_CHARS:
+                    yield stack.path, (
+                        f"inline role policies are {inline} characters for the largest "
+                        f"{Param.KEY_ARNS.value}, limit {model.ROLE_POLICIES_MAX_CHARS}"
+                    )
+            for key in scenario.of_type("AWS::KMS::Key"):
+                key_size = len(_minified(key["Properties"]["KeyPolicy"]).encode())
+                if key_size > model.KEY_POLICY_MAX_BYTES:
+                    yield stack.path, f"key policy is {key_size} bytes, limit 32768"
+
+
+@check(
+    "CMEK-CFN-009",
+    "The combined template's Rule rejects KMSCreate=false with no key ARNs, before creating anything.",
+    _DOC_CFN_RULES,
+)
+def rules(dist: Dist) -> Iterator[tuple[str, str]]:
+    for stack, template in dist.templates.items():
+        if not stack.combined:
+            continue
+        empty = {Param.KMS_CREATE.value: model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]}
+        params = intrinsics.parameter_values(template, empty)
+        if not intrinsics.rule_failures(template, params):
+            yield stack.path, "KMSCreate=false with empty KMSKeyArns is not rejected by a Rule"
+        for mode in stack.modes:
+            params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
+            if failures := intrinsics.rule_failures(template, params):
+                yield stack.path, f"{mode.value}: a valid parameter set is rejected: {failures}"
+
+
+@check(
+    "CMEK-CFN-010",
+    "Role names fit IAM's 64 characters for every legal stack name; role-policy Sids are alphanumeric.",
+    _DOC_SID,
+)
+def names(dist: Dist) -> Iterator[tuple[str, str]]:
+    for scenario in scenarios(dist):
+        for role in scenario.of_type("AWS::IAM::Role"):
+            name = role["Properties"].get("RoleName", "")
+            if len(name) > model.ROLE_NAME_MAX or not _IAM_NAME.fullmatch(name):
+                yield _where(scenario), (
+                    f"role name {name!r} ({len(name)} characters) is not a valid IAM role name "
+                    f"for a {model.STACK_NAME_MAX}-character stack name"
+                )
+            for statement in _role_policy_statements(role):
+                sid = statement.get("Sid", "")
+                if not re.fullmatch(r"[A-Za-z0-9]*", sid):
+                    yield _where(scenario), f"role policy Sid {sid!r} must be alphanumeric"

@@ -1,0 +1,1 @@
+"""Terraform checks (issue 3) register here."""

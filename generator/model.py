@@ -1,0 +1,212 @@
+"""Every fact about ClickHouse's CMEK set-up, stated once.
+
+CloudFormation, Terraform, console links, snippets, checks and docs all read these names; none of
+them spells a principal, an action, a parameter or an output on its own. Source:
+ClickHouse's CMEK guide (shared/seeds), "Step 1. Creating an AWS KMS Key".
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from generator import __version__
+
+VERSION = __version__
+
+# --- Action sets -------------------------------------------------------------------------------
+# Named groups composed into profiles, the way AWS CDK keeps its KMS grants (aws-kms perms.ts), so a
+# reviewer sees why each action is there and a new profile reuses the groups rather than retyping.
+ENCRYPT_ACTIONS: tuple[str, ...] = ("kms:Encrypt",)
+DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+GENERATE_DATA_KEY_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey", "kms:GenerateDataKeyPair")
+READ_KEY_ACTIONS: tuple[str, ...] = (
+    "kms:DescribeKey",
+    "kms:GetKeyRotationStatus",
+    "kms:GetPublicKey",
+)
+REENCRYPT_ACTIONS: tuple[str, ...] = ("kms:ReEncrypt*",)
+ASSUME_ROLE_ACTION = "sts:AssumeRole"
+# Only the account-root statement of a new key's policy holds this, as AWS's default key policy does.
+KMS_ALL_ACTIONS = "kms:*"
+EXTERNAL_ID_CONDITION_KEY = "sts:ExternalId"
+
+CLICKHOUSE_PRINCIPAL = "arn:aws:iam::576599896960:role/prod-kms-request-role"
+
+
+@dataclass(frozen=True)
+class Profile:
+    """A named version of ClickHouse's CMEK contract: whom to trust and what to grant."""
+
+    name: str
+    title: str
+    principal: str
+    actions: tuple[str, ...]
+
+
+V1 = Profile(
+    name="v1",
+    title="ClickHouse Cloud CMEK v1",
+    principal=CLICKHOUSE_PRINCIPAL,
+    actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + GENERATE_DATA_KEY_ACTIONS + READ_KEY_ACTIONS,
+)
+
+PROFILES: dict[str, Profile] = {p.name: p for p in (V1,)}
+DEFAULT_PROFILE = V1.name
+
+
+# --- CloudFormation names (a contract: the published console links pass these) ----------------
+class Param(str, enum.Enum):
+    """Parameter names; `param_<name>` in console links must match them exactly."""
+
+    CLICKHOUSE_ROLE = "ClickHouseRole"
+    KEY_ARNS = "KMSKeyArns"
+    EXTERNAL_ID = "ExternalId"
+    KMS_CREATE = "KMSCreate"
+
+
+class Output(str, enum.Enum):
+    """Stack outputs the customer copies into the ClickHouse Cloud console."""
+
+    ROLE_ARN = "RoleArn"
+    KEY_ARN = "KeyArn"
+    KEY_ARNS = "KeyArns"
+
+
+class Mode(str, enum.Enum):
+    """The two ways a customer brings a key: grant on a key they have, or create a new one."""
+
+    EXISTING_KEY = "existing-key"
+    NEW_KEY = "new-key"
+
+
+OUTPUTS_BY_MODE: dict[Mode, tuple[Output, ...]] = {
+    Mode.EXISTING_KEY: (Output.ROLE_ARN, Output.KEY_ARN, Output.KEY_ARNS),
+    Mode.NEW_KEY: (Output.KEY_ARN,),
+}
+
+# KMSCreate is a string parameter in the published template; these are its two values.
+KMS_CREATE_VALUE: dict[Mode, str] = {Mode.EXISTING_KEY: "false", Mode.NEW_KEY: "true"}
+
+
+@dataclass(frozen=True)
+class Stack:
+    """One CloudFormation template: its file and the modes it can run in."""
+
+    slug: str
+    modes: tuple[Mode, ...]
+    summary: str
+
+    @property
+    def filename(self) -> str:
+        return f"{self.slug}.yaml"
+
+    @property
+    def path(self) -> str:
+        return f"{CLOUDFORMATION_DIR}/{self.filename}"
+
+    @property
+    def combined(self) -> bool:
+        return len(self.modes) > 1
+
+
+CLOUDFORMATION_DIR = "cloudformation"
+STACK_EXISTING_KEY = Stack(
+    "cmek-existing-key",
+    (Mode.EXISTING_KEY,),
+    "IAM role that ClickHouse assumes to use KMS keys you already have.",
+)
+STACK_NEW_KEY = Stack(
+    "cmek-new-key",
+    (Mode.NEW_KEY,),
+    "New KMS key whose key policy grants ClickHouse access.",
+)
+STACK_COMBINED = Stack(
+    "cmek",
+    (Mode.EXISTING_KEY, Mode.NEW_KEY),
+    "Either of the two, chosen by KMSCreate (the template behind ClickHouse's published links).",
+)
+STACKS: tuple[Stack, ...] = (STACK_EXISTING_KEY, STACK_NEW_KEY, STACK_COMBINED)
+
+# Logical IDs, Sids and names inside the templates.
+ROLE_LOGICAL_ID = "Role"
+KEY_LOGICAL_ID = "Key"
+ALIAS_LOGICAL_ID = "KeyAlias"
+ROLE_NAME_PREFIX = "ClickHouseCMEK-"
+ROLE_POLICY_NAME = "ClickHouseCMEKKeyAccess"
+ALIAS_PREFIX = "alias/clickhouse-cmek/"
+# IAM identity policies reject a Sid with spaces; key policies accept the seed's own Sid.
+ROLE_POLICY_SID = "AllowClickHouseAccess"
+TRUST_POLICY_SID = "TrustClickHouse"
+KEY_POLICY_CLICKHOUSE_SID = "Allow ClickHouse Access"
+KEY_POLICY_ROOT_SID = "Enable IAM User Permissions"
+KEY_SPEC = "SYMMETRIC_DEFAULT"
+KEY_USAGE = "ENCRYPT_DECRYPT"
+RETAIN = "Retain"
+POLICY_VERSION = "2012-10-17"
+
+# Conditions and rules of the combined template.
+COND_CREATE_KEY = "CreateKey"
+COND_CREATE_ROLE = "CreateRole"
+COND_HAS_EXTERNAL_ID = "HasExternalId"
+RULE_KEY_ARNS_REQUIRED = "KeyArnsRequiredForExistingKey"
+
+# --- Limits AWS enforces (IAM quotas, KMS key-policy format, CloudFormation quotas) ----------
+ROLE_NAME_MAX = 64
+STACK_NAME_MAX = 128
+EXTERNAL_ID_MIN = 2
+EXTERNAL_ID_MAX = 1224
+ROLE_POLICIES_MAX_CHARS = 10_240
+TRUST_POLICY_MAX_CHARS = 2_048
+KEY_POLICY_MAX_BYTES = 32_768
+TEMPLATE_BODY_MAX_BYTES = 51_200
+PARAMETER_VALUE_MAX_BYTES = 4_096
+PENDING_WINDOW_MIN_DAYS = 7
+PENDING_WINDOW_MAX_DAYS = 30
+# Deleting the key destroys the service and its backups: keep the longest window AWS allows.
+PENDING_WINDOW_DAYS = PENDING_WINDOW_MAX_DAYS
+
+# --- Publishing and links -----------------------------------------------------------------------
+DEFAULT_STACK_NAME = "ClickHouseBYOK"
+DEFAULT_TEMPLATE_URL_BASE = (
+    "https://s3.us-east-2.amazonaws.com/clickhouse-public-resources.clickhouse.cloud/cf-templates/"
+)
+COMMERCIAL_PARTITION = "aws"
+MANIFEST_FILE = "manifest.json"
+LINKS_FILE = "links.json"
+SNIPPET_FILE = "snippets/key-policy-statement.json"
+DOCS_FILE = "README.md"
+
+# Regular expressions for the values a user types. Kept in the subset that both Python `re` and
+# CloudFormation's Java-flavoured AllowedPattern read the same way.
+PARTITION_PATTERN = r"aws(-cn|-us-gov)?"
+ACCOUNT_PATTERN = r"[0-9]{12}"
+ROLE_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:iam::{ACCOUNT_PATTERN}:role/[A-Za-z0-9+=,.@_/-]{{1,512}}"
+KEY_ID_PATTERN = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+KEY_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:kms:[a-z0-9-]+:{ACCOUNT_PATTERN}:key/{KEY_ID_PATTERN}"
+EXTERNAL_ID_PATTERN = rf"([A-Za-z0-9+=,.@:/_-]{{{EXTERNAL_ID_MIN},{EXTERNAL_ID_MAX}}})?"
+STACK_NAME_PATTERN = rf"[A-Za-z][A-Za-z0-9-]{{0,{STACK_NAME_MAX - 1}}}"
+
+# Labels and descriptions of the inputs, shared by CloudFormation parameters, Terraform variables
+# and the docs.
+PARAM_LABELS: dict[Param, str] = {
+    Param.CLICKHOUSE_ROLE: "ClickHouse role ARN",
+    Param.KEY_ARNS: "KMS key ARNs",
+    Param.EXTERNAL_ID: "External ID (optional)",
+    Param.KMS_CREATE: "Create a new KMS key",
+}
+PARAM_DESCRIPTIONS: dict[Param, str] = {
+    Param.CLICKHOUSE_ROLE: "ARN of the ClickHouse Cloud role that is granted access to the key.",
+    Param.KEY_ARNS: (
+        "ARNs of the existing KMS keys ClickHouse may use, comma separated with no spaces."
+    ),
+    Param.EXTERNAL_ID: (
+        "If set, ClickHouse must pass this sts:ExternalId to assume the role. Leave empty for none."
+    ),
+    Param.KMS_CREATE: "true creates a new KMS key; false grants access to the keys in KMSKeyArns.",
+}
+OUTPUT_DESCRIPTIONS: dict[Output, str] = {
+    Output.ROLE_ARN: "Role that ClickHouse assumes; paste it into the ClickHouse Cloud console.",
+    Output.KEY_ARN: "Key ClickHouse encrypts the service with; paste it into the console.",
+    Output.KEY_ARNS: "All keys the role may use, comma separated.",
+}

@@ -1,0 +1,34 @@
+"""Regions where CloudFormation runs, read from botocore's endpoint data.
+
+The JSON file is read directly instead of through `botocore.session`: importing the session costs
+about 0.3 s, more than a whole build. tests/test_regions.py proves the result equals botocore's own
+`get_available_regions`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from functools import cache
+from pathlib import Path
+
+
+@cache
+def _endpoints() -> dict:
+    spec = importlib.util.find_spec("botocore")
+    if spec is None or spec.origin is None:
+        raise RuntimeError("botocore is not installed: pip install -e .")
+    return json.loads((Path(spec.origin).parent / "data" / "endpoints.json").read_text())
+
+
+def cloudformation_regions(partition: str) -> tuple[str, ...]:
+    """Sorted regions of `partition` that have a CloudFormation endpoint."""
+    for part in _endpoints()["partitions"]:
+        if part["partition"] == partition:
+            endpoints = part["services"].get("cloudformation", {}).get("endpoints", {})
+            return tuple(sorted(r for r in endpoints if r in part["regions"]))
+    return ()
+
+
+def partitions() -> tuple[str, ...]:
+    return tuple(p["partition"] for p in _endpoints()["partitions"])

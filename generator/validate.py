@@ -1,0 +1,60 @@
+"""Validation of values a user types: each failure is one line naming the value and what is expected."""
+
+from __future__ import annotations
+
+import re
+
+from generator import model
+from generator.errors import InputError
+
+_EXAMPLE_ROLE = "arn:aws:iam::111122223333:role/name"
+_EXAMPLE_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def role_arn(value: str, what: str, partition: str = model.COMMERCIAL_PARTITION) -> str:
+    if not re.fullmatch(model.ROLE_ARN_PATTERN, value):
+        raise InputError(f"{what} {value!r}: expected an IAM role ARN like {_EXAMPLE_ROLE}")
+    _same_partition(value, what, partition)
+    return value
+
+
+def key_arns(values: list[str], what: str, partition: str = model.COMMERCIAL_PARTITION) -> list[str]:
+    if not values:
+        raise InputError(f"{what}: expected at least one KMS key ARN like {_EXAMPLE_KEY}")
+    for value in values:
+        if not re.fullmatch(model.KEY_ARN_PATTERN, value):
+            raise InputError(
+                f"{what} {value!r}: expected a KMS key ARN like {_EXAMPLE_KEY} "
+                "(a key, not an alias; comma separated, no spaces)"
+            )
+        _same_partition(value, what, partition)
+    if len(",".join(values).encode()) > model.PARAMETER_VALUE_MAX_BYTES:
+        raise InputError(
+            f"{what}: {len(values)} key ARNs exceed the CloudFormation parameter limit of "
+            f"{model.PARAMETER_VALUE_MAX_BYTES} bytes"
+        )
+    return values
+
+
+def external_id(value: str, what: str) -> str:
+    if not re.fullmatch(model.EXTERNAL_ID_PATTERN, value):
+        raise InputError(
+            f"{what} {value[:40]!r}: expected empty or {model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} "
+            "characters of letters, digits and +=,.@:/_-"
+        )
+    return value
+
+
+def stack_name(value: str, what: str) -> str:
+    if not re.fullmatch(model.STACK_NAME_PATTERN, value):
+        raise InputError(
+            f"{what} {value[:40]!r}: expected 1-{model.STACK_NAME_MAX} letters, digits and hyphens, "
+            "starting with a letter"
+        )
+    return value
+
+
+def _same_partition(arn: str, what: str, partition: str) -> None:
+    found = arn.split(":", 2)[1]
+    if found != partition:
+        raise InputError(f"{what} {arn!r}: expected partition {partition!r}, found {found!r}")

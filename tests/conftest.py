@@ -1,0 +1,90 @@
+"""Shared fixtures: a real moto server on 127.0.0.1, the default config and a fresh build."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from generator import build
+from generator.config import Config
+
+REPO = Path(__file__).resolve().parent.parent
+DIST = REPO / "dist"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint() -> Iterator[str]:
+    """A moto server process for the whole session; tests reset it through `moto_reset`."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("moto server did not start") from None
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture
+def moto_reset(moto_endpoint: str) -> str:
+    req = urllib.request.Request(f"{moto_endpoint}/moto-api/reset", method="POST")
+    urllib.request.urlopen(req, timeout=10)
+    return moto_endpoint
+
+
+@pytest.fixture
+def aws(moto_reset: str, monkeypatch: pytest.MonkeyPatch) -> Callable:
+    """`aws("kms", region)` gives a boto3 client talking HTTP to the (reset) moto server."""
+    import boto3
+
+    for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+
+    def client(service: str, region: str = "us-east-1"):
+        return boto3.client(service, region_name=region, endpoint_url=moto_reset)
+
+    return client
+
+
+@pytest.fixture(scope="session")
+def default_config() -> Config:
+    return Config()
+
+
+@pytest.fixture(scope="session")
+def built(tmp_path_factory: pytest.TempPathFactory, default_config: Config) -> Path:
+    """A fresh build with the default config, made once per session; tests must not modify it."""
+    out = tmp_path_factory.mktemp("build") / "dist"
+    build.write(build.artifacts(default_config), out)
+    return out
