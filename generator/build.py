@@ -48,7 +48,9 @@ def manifest(files: dict[str, str]) -> str:
     entries = []
     for path, text in sorted(files.items()):
         data = text.encode("utf-8")
-        entries.append({"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
+        entries.append(
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        )
     return to_json({"files": entries, "generator": "cmek", "version": model.VERSION})
 
 

@@ -33,8 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def with_config(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--config", type=Path, help="TOML file: profile, principal, "
-                       "template_url_base, regions (all optional)")
+        p.add_argument(
+            "--config",
+            type=Path,
+            help="TOML file: profile, principal, template_url_base, regions (all optional)",
+        )
         return p
 
     p = with_config(sub.add_parser("build", help="render every artifact into a dist directory"))
@@ -47,8 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     p = with_config(sub.add_parser("links", help="print the quick-create console links"))
     p.add_argument("--region", action="append", help="only this region (repeatable)")
     p.add_argument("--stack-name", default=None, help="stack name to pre-fill")
-    p.add_argument("--key-arn", action="append", default=[], help="key ARN to pre-fill "
-                   "(repeatable, or comma separated)")
+    p.add_argument(
+        "--key-arn",
+        action="append",
+        default=[],
+        help="key ARN to pre-fill (repeatable, or comma separated)",
+    )
     p.add_argument("--external-id", default="", help="external ID to pre-fill")
     p.add_argument("--format", choices=("text", "json"), default="text")
 
@@ -91,14 +98,20 @@ def _check(args: argparse.Namespace) -> int:
     findings = run_all(Dist(args.dir, config))
     checks = load_all()
     if args.format == "json":
-        print(json.dumps({
-            "checks": [
-                {"id": c.id, "description": c.description, "doc": c.doc} for c in checks.values()
-            ],
-            "findings": [
-                {"id": f.check_id, "path": f.path, "message": f.message} for f in findings
-            ],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "checks": [
+                        {"id": c.id, "description": c.description, "doc": c.doc}
+                        for c in checks.values()
+                    ],
+                    "findings": [
+                        {"id": f.check_id, "path": f.path, "message": f.message} for f in findings
+                    ],
+                },
+                indent=2,
+            )
+        )
     else:
         for finding in findings:
             print(finding)

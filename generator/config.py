@@ -14,7 +14,9 @@ from generator import model, regions, validate
 from generator.errors import InputError
 
 _S3_PATH_STYLE = re.compile(r"https://s3\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9.-]{3,63})/(.*)")
-_S3_VIRTUAL_HOSTED = re.compile(r"https://([a-z0-9.-]{3,63})\.s3\.([a-z0-9-]+)\.amazonaws\.com/(.*)")
+_S3_VIRTUAL_HOSTED = re.compile(
+    r"https://([a-z0-9.-]{3,63})\.s3\.([a-z0-9-]+)\.amazonaws\.com/(.*)"
+)
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"([A-Za-z0-9!_.*'()-]+/)*")
 _KEYS = ("profile", "principal", "template_url_base", "regions")
@@ -87,7 +89,9 @@ def load(path: Path | None) -> Config:
 def from_mapping(data: dict, source: str = "config") -> Config:
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
-        raise InputError(f"{source}: unknown key {unknown[0]!r}, expected one of {', '.join(_KEYS)}")
+        raise InputError(
+            f"{source}: unknown key {unknown[0]!r}, expected one of {', '.join(_KEYS)}"
+        )
     profile_name = _string(data, "profile", model.DEFAULT_PROFILE, source)
     if profile_name not in model.PROFILES:
         raise InputError(
@@ -121,6 +125,6 @@ def _regions(data: dict, source: str) -> tuple[str, ...]:
     for region in value:
         if region not in known:
             raise InputError(
-                f"{source}: regions: {region!r} is not a commercial region where CloudFormation runs"
+                f"{source}: regions: {region!r} is not a commercial CloudFormation region"
             )
     return tuple(sorted(set(value)))

@@ -1,4 +1,4 @@
-"""Validation of values a user types: each failure is one line naming the value and what is expected."""
+"""Validation of values a user types: each failure is one line naming the value and the need."""
 
 from __future__ import annotations
 
@@ -18,7 +18,9 @@ def role_arn(value: str, what: str, partition: str = model.COMMERCIAL_PARTITION)
     return value
 
 
-def key_arns(values: list[str], what: str, partition: str = model.COMMERCIAL_PARTITION) -> list[str]:
+def key_arns(
+    values: list[str], what: str, partition: str = model.COMMERCIAL_PARTITION
+) -> list[str]:
     if not values:
         raise InputError(f"{what}: expected at least one KMS key ARN like {_EXAMPLE_KEY}")
     for value in values:
@@ -39,7 +41,8 @@ def key_arns(values: list[str], what: str, partition: str = model.COMMERCIAL_PAR
 def external_id(value: str, what: str) -> str:
     if not re.fullmatch(model.EXTERNAL_ID_PATTERN, value):
         raise InputError(
-            f"{what} {value[:40]!r}: expected empty or {model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} "
+            f"{what} {value[:40]!r}: expected empty or "
+            f"{model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} "
             "characters of letters, digits and +=,.@:/_-"
         )
     return value
@@ -48,7 +51,8 @@ def external_id(value: str, what: str) -> str:
 def stack_name(value: str, what: str) -> str:
     if not re.fullmatch(model.STACK_NAME_PATTERN, value):
         raise InputError(
-            f"{what} {value[:40]!r}: expected 1-{model.STACK_NAME_MAX} letters, digits and hyphens, "
+            f"{what} {value[:40]!r}: expected 1-{model.STACK_NAME_MAX} letters, digits and "
+            "hyphens, "
             "starting with a letter"
         )
     return value

@@ -72,7 +72,9 @@ BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
         replace(EXISTING, "kms:Decrypt", "kms:ReEncrypt"),
     ],
     "CMEK-CFN-001": [
-        replace(COMBINED, "Default: arn:aws:iam::576599896960", "Default: arn:aws:iam::576599896961"),
+        replace(
+            COMBINED, "Default: arn:aws:iam::576599896960", "Default: arn:aws:iam::576599896961"
+        ),
         replace(NEW, "AWS: !Ref 'ClickHouseRole'", "AWS: arn:aws:iam::576599896960:root"),
     ],
     "CMEK-CFN-002": [
@@ -85,7 +87,9 @@ BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
         replace(COMBINED, "Resource: !Ref 'KMSKeyArns'", "Resource: !Select [0, !Ref KMSKeyArns]"),
     ],
     "CMEK-CFN-004": [
-        replace(COMBINED, "!GetAtt 'Role.Arn'\n    Condition: CreateRole\n", "!GetAtt 'Role.Arn'\n"),
+        replace(
+            COMBINED, "!GetAtt 'Role.Arn'\n    Condition: CreateRole\n", "!GetAtt 'Role.Arn'\n"
+        ),
         replace(NEW, "  KeyArn:\n", "  KeyARN:\n"),
         replace(EXISTING, "      - 0\n", "      - 1\n"),
     ],
@@ -105,7 +109,12 @@ BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
         replace(EXISTING, "Description: ARNs", "Description: " + "x" * 51_200 + " ARNs"),
     ],
     "CMEK-CFN-009": [
-        replace(COMBINED, "- !Ref 'KMSCreate'\n      - 'false'", "- !Ref 'KMSCreate'\n      - 'never'", 1),
+        replace(
+            COMBINED,
+            "- !Ref 'KMSCreate'\n      - 'false'",
+            "- !Ref 'KMSCreate'\n      - 'never'",
+            1,
+        ),
     ],
     "CMEK-CFN-010": [
         replace(EXISTING, "Sid: AllowClickHouseAccess", "Sid: Allow ClickHouse Access"),

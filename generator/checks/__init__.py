@@ -1,4 +1,4 @@
-"""The check registry: small units with a stable id, one-line description and the AWS doc they enforce.
+"""The check registry: small units with a stable id, a one-line description and an AWS doc.
 
 A check reads the artifacts as a user receives them (files under a dist directory), takes its
 expectations from the model and the config, and yields one `Finding` per problem. Modules in this
@@ -72,7 +72,7 @@ class Dist:
             if self.exists(stack.path):
                 try:
                     parsed[stack] = loads(self.read(stack.path), stack.path)
-                except Exception as exc:  # noqa: BLE001 - any parser failure is a finding
+                except Exception as exc:
                     parsed[stack] = f"does not parse: {str(exc).splitlines()[0]}"
         return parsed
 

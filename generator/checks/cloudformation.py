@@ -202,14 +202,17 @@ def principal(dist: Dist) -> Iterator[tuple[str, str]]:
                 for role in scenario.of_type("AWS::IAM::Role")
                 for s in statements(role["Properties"]["AssumeRolePolicyDocument"])
             ]
-            keys = [s for k in scenario.of_type("AWS::KMS::Key") for s in _clickhouse_key_statements(k)]
+            keys = [
+                s for k in scenario.of_type("AWS::KMS::Key") for s in _clickhouse_key_statements(k)
+            ]
             if not trusts and not keys:
                 yield stack.path, f"{mode.value}: nothing trusts or grants ClickHouse's principal"
             for statement in trusts + keys:
                 got = as_list(statement.get("Principal", {}).get("AWS"))
                 if got != [other]:
-                    yield stack.path, (
-                        f"{mode.value}: principal {got} does not follow the ClickHouseRole parameter"
+                    yield (
+                        stack.path,
+                        (f"{mode.value}: principal {got} ignores the ClickHouseRole parameter"),
                     )
 
 
@@ -229,9 +232,12 @@ def actions(dist: Dist) -> Iterator[tuple[str, str]]:
             if set(got) != expected or len(got) != len(expected):
                 missing = sorted(expected - set(got))
                 extra = sorted(set(got) - expected)
-                yield _where(scenario), (
-                    f"{scenario.label}: {where} actions differ from profile "
-                    f"{dist.config.profile.name}: missing {missing}, extra {extra}"
+                yield (
+                    _where(scenario),
+                    (
+                        f"{scenario.label}: {where} actions differ from profile "
+                        f"{dist.config.profile.name}: missing {missing}, extra {extra}"
+                    ),
                 )
             for action in got:
                 if not _action_is_known(action):
@@ -251,9 +257,12 @@ def resource_scoping(dist: Dist) -> Iterator[tuple[str, str]]:
             for statement in _role_policy_statements(role):
                 got = as_list(statement.get("Resource", []))
                 if got != list(SAMPLE_KEY_ARNS):
-                    yield _where(scenario), (
-                        f"{scenario.label}: role policy Resource is {got}, expected exactly the "
-                        f"{Param.KEY_ARNS.value} values"
+                    yield (
+                        _where(scenario),
+                        (
+                            f"{scenario.label}: role policy Resource is {got}, expected exactly "
+                            f"{Param.KEY_ARNS.value} values"
+                        ),
                     )
                 if "NotResource" in statement:
                     yield _where(scenario), "role policy must not use NotResource"
@@ -269,8 +278,9 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
         expected = {o.value for o in model.OUTPUTS_BY_MODE[scenario.mode]}
         got = set(scenario.outputs)
         if got != expected:
-            yield _where(scenario), (
-                f"{scenario.label}: outputs {sorted(got)}, expected {sorted(expected)}"
+            yield (
+                _where(scenario),
+                (f"{scenario.label}: outputs {sorted(got)}, expected {sorted(expected)}"),
             )
         values = {name: out.get("Value") for name, out in scenario.outputs.items()}
         want = {
@@ -288,7 +298,7 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
 
 @check(
     "CMEK-CFN-005",
-    "A new key is symmetric, rotated, retained on delete/replace, with a 30-day window and root access.",
+    "A new key is symmetric, rotated, retained, has a 30-day window and keeps root access.",
     _DOC_ROTATION,
 )
 def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
@@ -302,7 +312,10 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
     for scenario in scenarios(dist):
         keys = scenario.of_type("AWS::KMS::Key")
         if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
-            yield _where(scenario), f"{scenario.label}: expected one AWS::KMS::Key, found {len(keys)}"
+            yield (
+                _where(scenario),
+                f"{scenario.label}: expected one AWS::KMS::Key, found {len(keys)}",
+            )
         for key in keys:
             props = key["Properties"]
             for name, value in expected_props.items():
@@ -340,8 +353,9 @@ def trust(dist: Dist) -> Iterator[tuple[str, str]]:
                     else None
                 )
                 if condition != expected:
-                    yield _where(scenario), (
-                        f"{scenario.label}: trust Condition is {condition!r}, expected {expected!r}"
+                    yield (
+                        _where(scenario),
+                        (f"{scenario.label}: trust Condition {condition!r}, expected {expected!r}"),
                     )
 
 
@@ -402,7 +416,9 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
                 given[Param.KEY_ARNS.value] = _largest_key_arns()
             scenario = resolve(template, stack, mode, given)
             for role in scenario.of_type("AWS::IAM::Role"):
-                trust_size = _non_whitespace(_minified(role["Properties"]["AssumeRolePolicyDocument"]))
+                trust_size = _non_whitespace(
+                    _minified(role["Properties"]["AssumeRolePolicyDocument"])
+                )
                 if trust_size > model.TRUST_POLICY_MAX_CHARS:
                     yield stack.path, f"trust policy is {trust_size} characters, limit 2048"
                 inline = sum(
@@ -410,9 +426,12 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
                     for p in role["Properties"].get("Policies", [])
                 )
                 if inline > model.ROLE_POLICIES_MAX_CHARS:
-                    yield stack.path, (
-                        f"inline role policies are {inline} characters for the largest "
-                        f"{Param.KEY_ARNS.value}, limit {model.ROLE_POLICIES_MAX_CHARS}"
+                    yield (
+                        stack.path,
+                        (
+                            f"inline role policies are {inline} characters for the largest "
+                            f"{Param.KEY_ARNS.value}, limit {model.ROLE_POLICIES_MAX_CHARS}"
+                        ),
                     )
             for key in scenario.of_type("AWS::KMS::Key"):
                 key_size = len(_minified(key["Properties"]["KeyPolicy"]).encode())
@@ -422,7 +441,7 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
 
 @check(
     "CMEK-CFN-009",
-    "The combined template's Rule rejects KMSCreate=false with no key ARNs, before creating anything.",
+    "The combined template's Rule rejects KMSCreate=false with no key ARNs, before any resource.",
     _DOC_CFN_RULES,
 )
 def rules(dist: Dist) -> Iterator[tuple[str, str]]:
@@ -441,7 +460,7 @@ def rules(dist: Dist) -> Iterator[tuple[str, str]]:
 
 @check(
     "CMEK-CFN-010",
-    "Role names fit IAM's 64 characters for every legal stack name; role-policy Sids are alphanumeric.",
+    "Role names fit IAM's 64 characters for any stack name; role-policy Sids are alphanumeric.",
     _DOC_SID,
 )
 def names(dist: Dist) -> Iterator[tuple[str, str]]:
@@ -449,9 +468,12 @@ def names(dist: Dist) -> Iterator[tuple[str, str]]:
         for role in scenario.of_type("AWS::IAM::Role"):
             name = role["Properties"].get("RoleName", "")
             if len(name) > model.ROLE_NAME_MAX or not _IAM_NAME.fullmatch(name):
-                yield _where(scenario), (
-                    f"role name {name!r} ({len(name)} characters) is not a valid IAM role name "
-                    f"for a {model.STACK_NAME_MAX}-character stack name"
+                yield (
+                    _where(scenario),
+                    (
+                        f"role name {name!r} ({len(name)} characters) is not a valid IAM role name "
+                        f"for a {model.STACK_NAME_MAX}-character stack name"
+                    ),
                 )
             for statement in _role_policy_statements(role):
                 sid = statement.get("Sid", "")

@@ -8,7 +8,9 @@ from collections.abc import Iterator
 from generator import model
 from generator.checks import Dist, check
 
-_DOC_INTEGRITY = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html"
+_DOC_INTEGRITY = (
+    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html"
+)
 
 
 @check(
@@ -48,8 +50,9 @@ def manifest(dist: Dist) -> Iterator[tuple[str, str]]:
         if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
             yield relpath, "content differs from manifest.json (edited after the build?)"
     if dist.manifest.get("version") != model.VERSION:
-        yield model.MANIFEST_FILE, (
-            f"built by cmek {dist.manifest.get('version')}, this is cmek {model.VERSION}"
+        yield (
+            model.MANIFEST_FILE,
+            (f"built by cmek {dist.manifest.get('version')}, this is cmek {model.VERSION}"),
         )
 
 

@@ -29,7 +29,7 @@ def evaluate(expr: Any, params: Params, conditions: dict[str, Any] | None = None
         return [evaluate(e, params, conditions) for e in expr]
     if not isinstance(expr, dict) or len(expr) != 1:
         raise Unsupported(f"not an intrinsic function: {expr!r}")
-    (name, arg), = expr.items()
+    ((name, arg),) = expr.items()
     ev = lambda e: evaluate(e, params, conditions)  # noqa: E731
     match name:
         case "Ref":
@@ -78,7 +78,7 @@ def resolve(node: Any, params: Params, conditions: dict[str, Any]) -> Any:
     if not isinstance(node, dict):
         return node
     if len(node) == 1:
-        (name, arg), = node.items()
+        (name,) = node
         if name == "Ref" or name.startswith("Fn::"):
             value = evaluate(node, params, conditions)
             return value if value is NO_VALUE else resolve(value, params, conditions)

@@ -105,6 +105,7 @@ def coverage(dist: Dist) -> Iterator[tuple[str, str]]:
                 kms_create = parse(link["url"])[2].get(f"param_{model.Param.KMS_CREATE.value}")
                 expected = model.KMS_CREATE_VALUE[mode] if stack.combined else None
                 if kms_create != expected:
-                    yield model.LINKS_FILE, (
-                        f"{region} {stack.filename} {mode.value}: KMSCreate is {kms_create!r}"
+                    yield (
+                        model.LINKS_FILE,
+                        (f"{region} {stack.filename} {mode.value}: KMSCreate is {kms_create!r}"),
                     )

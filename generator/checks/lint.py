@@ -32,7 +32,7 @@ def cfn_lint(dist: Dist) -> Iterator[tuple[str, str]]:
 
     config = ManualArgs(include_checks=["I"], regions=LINT_REGIONS)
     for stack in dist.templates:
-        for match in lint(dist.read(stack.path), rules=_rules(), regions=LINT_REGIONS, config=config):
-            yield stack.path, (
-                f"cfn-lint {match.rule.id} line {match.linenumber}: {match.message}"
-            )
+        for match in lint(
+            dist.read(stack.path), rules=_rules(), regions=LINT_REGIONS, config=config
+        ):
+            yield stack.path, (f"cfn-lint {match.rule.id} line {match.linenumber}: {match.message}")

@@ -113,7 +113,7 @@ def _parameters(stack: Stack, config: Config) -> dict[Param, Parameter]:
         # CloudFormation applies AllowedPattern to each element of a CommaDelimitedList.
         key_arns: dict[str, Any] = {
             "Type": "CommaDelimitedList",
-            "ConstraintDescription": "must be KMS key ARNs (not aliases), comma separated, no spaces",
+            "ConstraintDescription": "must be KMS key ARNs (not aliases), comma separated",
         }
         if stack.combined:
             # Empty is allowed when KMSCreate=true; the Rule rejects it when KMSCreate=false.

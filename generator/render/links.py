@@ -40,7 +40,9 @@ class StackInputs:
         validate.external_id(self.external_id, "--external-id")
 
 
-def quick_create_url(region: str, template_url: str, stack_name: str, params: dict[str, str]) -> str:
+def quick_create_url(
+    region: str, template_url: str, stack_name: str, params: dict[str, str]
+) -> str:
     query = [("templateURL", template_url), ("stackName", stack_name)]
     query += [(f"param_{name}", value) for name, value in params.items()]
     fragment = "&".join(f"{k}={quote(v, safe=_SAFE)}" for k, v in query)

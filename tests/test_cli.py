@@ -1,0 +1,162 @@
+"""The CLI as users run it: subprocesses, exit codes, one-line errors, no partial output."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from generator import model
+
+VALID_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def cmek(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+def write_config(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "cmek.toml"
+    path.write_text(text)
+    return str(path)
+
+
+BAD_CONFIGS = {
+    "malformed principal": ('principal = "arn:aws:iam::5765:role/x"', "IAM role ARN"),
+    "wrong partition": (
+        'principal = "arn:aws-cn:iam::576599896960:role/x"',
+        "expected partition 'aws'",
+    ),
+    "unknown key": ('princpal = "x"', "unknown key 'princpal'"),
+    "not TOML": ("principal = ", "expected a TOML file"),
+    "unknown region": ('regions = ["us-east-9"]', "'us-east-9'"),
+    "empty regions": ("regions = []", "non-empty list"),
+    "bad url": ('template_url_base = "http://example.com/"', "expected an S3 URL"),
+    "unknown profile": ('profile = "v9"', "profile 'v9'"),
+    "oversized principal": (
+        f'principal = "arn:aws:iam::576599896960:role/{"x" * 600}"',
+        "IAM role ARN",
+    ),
+}
+
+
+@pytest.mark.parametrize(("text", "expected"), BAD_CONFIGS.values(), ids=BAD_CONFIGS.keys())
+def test_bad_config_exits_2_with_one_line_and_no_output(
+    tmp_path: Path, text: str, expected: str
+) -> None:
+    out = tmp_path / "out"
+    result = cmek("build", "--out", str(out), "--config", write_config(tmp_path, text))
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+    assert "Traceback" not in result.stderr
+    assert not out.exists()
+
+
+BAD_LINK_ARGS = {
+    "malformed key": (["--key-arn", "arn:aws:kms:us-east-1:1:key/x"], "KMS key ARN"),
+    "alias not key": (["--key-arn", "arn:aws:kms:us-east-1:111122223333:alias/a"], "not an alias"),
+    "wrong partition key": (
+        ["--key-arn", VALID_KEY.replace("arn:aws:", "arn:aws-us-gov:")],
+        "expected partition 'aws'",
+    ),
+    "empty key list": (["--key-arn", ""], "KMS key ARN"),
+    "oversized key list": (
+        ["--key-arn", ",".join([VALID_KEY] * 60)],
+        "parameter limit of 4096 bytes",
+    ),
+    "short external id": (["--external-id", "x"], "2-1224"),
+    "oversized external id": (["--external-id", "x" * 1225], "2-1224"),
+    "bad stack name": (["--stack-name", "1-bad"], "starting with a letter"),
+    "long stack name": (["--stack-name", "a" * 129], "1-128"),
+    "unknown region": (["--region", "moon-1"], "'moon-1'"),
+    "bad format": (["--format", "xml"], "invalid choice"),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), BAD_LINK_ARGS.values(), ids=BAD_LINK_ARGS.keys())
+def test_bad_link_input_exits_2(args: list[str], expected: str) -> None:
+    result = cmek("links", *args)
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and expected in lines[0], result.stderr
+
+
+def test_check_of_missing_dir_exits_2(tmp_path: Path) -> None:
+    result = cmek("check", str(tmp_path / "nope"))
+    assert result.returncode == 2
+    assert "expected a directory" in result.stderr
+
+
+def test_build_then_check_passes_and_a_defect_fails(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    assert cmek("build", "--out", str(out)).returncode == 0
+    ok = cmek("check", str(out), "--format", "json")
+    assert ok.returncode == 0, ok.stdout
+    report = json.loads(ok.stdout)
+    assert report["findings"] == []
+    assert {"CMEK-LINT-001", "CMEK-CFN-002"} <= {c["id"] for c in report["checks"]}
+    template = out / model.STACK_NEW_KEY.path
+    template.write_text(
+        template.read_text().replace("EnableKeyRotation: true", "EnableKeyRotation: false")
+    )
+    bad = cmek("check", str(out))
+    assert bad.returncode == 1
+    assert "CMEK-CFN-005" in bad.stdout and "CMEK-DIST-002" in bad.stdout
+
+
+def test_links_prefill_customer_values() -> None:
+    result = cmek(
+        "links",
+        "--region",
+        "eu-west-1",
+        "--key-arn",
+        VALID_KEY,
+        "--external-id",
+        "ext-42",
+        "--stack-name",
+        "Acme-CMEK",
+        "--format",
+        "json",
+    )
+    assert result.returncode == 0, result.stderr
+    links = json.loads(result.stdout)["links"]
+    assert {x["region"] for x in links} == {"eu-west-1"}
+    existing = [x["url"] for x in links if x["mode"] == "existing-key"]
+    assert existing and all(f"param_KMSKeyArns={VALID_KEY}" in u for u in existing)
+    assert all("param_ExternalId=ext-42" in u and "stackName=Acme-CMEK" in u for u in existing)
+    new = [x["url"] for x in links if x["mode"] == "new-key"]
+    assert new and not any("KMSKeyArns" in u for u in new)
+
+
+def test_snippet_is_the_console_statement() -> None:
+    result = cmek("snippet")
+    assert result.returncode == 0
+    statement = json.loads(result.stdout)
+    assert statement["Sid"] == model.KEY_POLICY_CLICKHOUSE_SID
+    assert statement["Principal"] == {"AWS": model.CLICKHOUSE_PRINCIPAL}
+    assert sorted(statement["Action"]) == sorted(model.V1.actions)
+    assert statement["Resource"] == "*"
+
+
+def test_snippet_follows_config_principal(tmp_path: Path) -> None:
+    principal = "arn:aws:iam::123456789012:role/staging-kms-request-role"
+    result = cmek("snippet", "--config", write_config(tmp_path, f'principal = "{principal}"'))
+    assert json.loads(result.stdout)["Principal"] == {"AWS": principal}
+
+
+def test_help_and_version() -> None:
+    assert "build" in cmek("--help").stdout
+    assert cmek("--version").stdout.strip() == f"cmek {model.VERSION}"
+    assert cmek().returncode == 2

@@ -1,0 +1,63 @@
+"""Property tests: for any valid principal, key ARNs, external ID and stack name, the rendering
+(templates plus pre-filled console links) passes every CloudFormation and link check."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import build, config, validate
+from generator.checks import Dist, load_all, run_all
+from generator.render.links import StackInputs
+
+accounts = st.text(string.digits, min_size=12, max_size=12)
+role_names = st.text(string.ascii_letters + string.digits + "+=,.@_-", min_size=1, max_size=64)
+principals = st.builds(lambda a, n: f"arn:aws:iam::{a}:role/{n}", accounts, role_names)
+uuids = st.uuids().map(str)
+mrk = st.text("0123456789abcdef", min_size=32, max_size=32).map(lambda h: f"mrk-{h}")
+commercial_regions = st.sampled_from(["us-east-1", "eu-west-1", "ap-southeast-7", "us-west-2"])
+key_arns = st.builds(
+    lambda r, a, k: f"arn:aws:kms:{r}:{a}:key/{k}", commercial_regions, accounts, uuids | mrk
+)
+external_ids = st.just("") | st.text(
+    string.ascii_letters + string.digits + "+=,.@:/_-", min_size=2, max_size=1224
+)
+stack_names = st.builds(
+    lambda first, rest: first + rest,
+    st.sampled_from(string.ascii_letters),
+    st.text(string.ascii_letters + string.digits + "-", max_size=127),
+)
+
+# Terraform checks run real Terraform; they are exercised in their own tests.
+CHECK_IDS = [i for i in load_all() if not i.startswith("CMEK-TF-")]
+
+
+@settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    principal=principals,
+    keys=st.lists(key_arns, min_size=1, max_size=5, unique=True),
+    external_id=external_ids,
+    stack_name=stack_names,
+)
+def test_every_rendering_passes_check(
+    tmp_path: Path, principal: str, keys: list[str], external_id: str, stack_name: str
+) -> None:
+    cfg = config.from_mapping({"principal": principal, "regions": ["us-east-1", "eu-west-1"]})
+    inputs = StackInputs(stack_name=stack_name, key_arns=tuple(keys), external_id=external_id)
+    out = tmp_path / "dist"
+    build.write(build.artifacts(cfg, inputs), out)
+    findings = run_all(Dist(out, cfg), only=CHECK_IDS)
+    assert findings == []
+
+
+@given(keys=st.lists(key_arns, min_size=1, max_size=3), external_id=external_ids)
+def test_valid_values_are_accepted_by_validation(keys: list[str], external_id: str) -> None:
+    assert validate.key_arns(keys, "--key-arn") == keys
+    assert validate.external_id(external_id, "--external-id") == external_id
