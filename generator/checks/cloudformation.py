@@ -448,10 +448,14 @@ def rules(dist: Dist) -> Iterator[tuple[str, str]]:
     for stack, template in dist.templates.items():
         if not stack.combined:
             continue
-        empty = {Param.KMS_CREATE.value: model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]}
-        params = intrinsics.parameter_values(template, empty)
-        if not intrinsics.rule_failures(template, params):
-            yield stack.path, "KMSCreate=false with empty KMSKeyArns is not rejected by a Rule"
+        existing = model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]
+        for key_arns in ("", f"{SAMPLE_KEY_ARNS[0]},", f"{SAMPLE_KEY_ARNS[0]},,{SAMPLE_KEY_ARNS[1]}"):
+            given = {Param.KMS_CREATE.value: existing, Param.KEY_ARNS.value: key_arns}
+            params = intrinsics.parameter_values(template, given)
+            if not intrinsics.rule_failures(template, params):
+                yield stack.path, (
+                    f"KMSCreate=false with KMSKeyArns={key_arns!r} is not rejected by a Rule"
+                )
         for mode in stack.modes:
             params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
             if failures := intrinsics.rule_failures(template, params):

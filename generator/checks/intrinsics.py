@@ -56,8 +56,8 @@ def evaluate(expr: Any, params: Params, conditions: dict[str, Any] | None = None
             return any(ev(a) for a in arg)
         case "Fn::Join":
             return arg[0].join(ev(arg[1]))
-        case "Fn::EachMemberEquals":
-            return all(member == ev(arg[1]) for member in ev(arg[0]))
+        case "Fn::Contains":
+            return ev(arg[1]) in ev(arg[0])
         case "Fn::If":
             taken = arg[1] if evaluate({"Condition": arg[0]}, params, conditions) else arg[2]
             return resolve(taken, params, conditions)

@@ -166,12 +166,13 @@ def _has_key_arns() -> Not:
 
 
 def _key_arns_required_rule() -> dict:
-    # Rules allow only a few functions (no Fn::Join): an empty list parameter is [""].
+    # Rules allow only a few functions (no Fn::Join). An empty list parameter is [""], and a stray
+    # comma ("a,,b", "a,") leaves an empty element too: reject any empty element.
     return {
         "RuleCondition": _kms_create_is(Mode.EXISTING_KEY),
         "Assertions": [
             {
-                "Assert": Not({"Fn::EachMemberEquals": [Ref(Param.KEY_ARNS.value), ""]}),
+                "Assert": Not({"Fn::Contains": [Ref(Param.KEY_ARNS.value), ""]}),
                 "AssertDescription": (
                     f"{Param.KEY_ARNS.value} must list at least one KMS key ARN when "
                     f"{Param.KMS_CREATE.value} is {model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]}"

@@ -1,0 +1,282 @@
+"""Deploy the built templates to a moto server and read the grants back through IAM and KMS.
+
+The templates are read from the `built` dist, as a user receives them, and sent with CreateStack.
+Every expectation comes from `generator.model` and the default config, never a retyped literal.
+moto does not judge Rules, AllowedPattern/AllowedValues, name lengths or partitions; those are in
+test_template_semantics.py.
+
+moto 5.2.5 bugs worked around here (each named again where it is handled):
+- MOTO-KEYPOLICY-DICT: a stack-created key's policy is stored as a dict, so GetKeyPolicy returns a
+  dict (or its repr) and DescribeKey answers HTTP 500 until the policy is re-put as JSON.
+- MOTO-ROLEPOLICY-REPR: a stack-created inline role policy comes back as Python repr text.
+- MOTO-EMPTY-RESOURCE: list_stack_resources lists an empty entry per condition-false resource.
+- MOTO-KEYSPEC-FIXED: a stack-created key is always SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT, whatever
+  the template says (checked on the template in test_template_semantics.py).
+- MOTO-SELECT-EMPTY: `Select 0` of an empty KMSKeyArns makes every later DescribeStacks fail with
+  HTTP 500, so that parameter set (which the template's Rule rejects) is never deployed here.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from generator import model
+from generator.config import Config
+from generator.model import Mode, Param, Stack
+
+STACK_NAME = "cmek-moto"
+EXTERNAL_ID = "clickhouse-tenant:42/abc"
+OTHER_PRINCIPAL = "arn:aws:iam::111122223333:role/path/other-clickhouse-role"
+
+
+# --- Helpers ------------------------------------------------------------------------------------
+def parse_policy(document: Any) -> dict[str, Any]:
+    """A policy document as moto returns it: a dict, JSON text, or Python repr text."""
+    if isinstance(document, dict):
+        return document
+    try:
+        return json.loads(document)
+    except json.JSONDecodeError:
+        # MOTO-ROLEPOLICY-REPR / MOTO-KEYPOLICY-DICT: the stored dict comes back as its repr.
+        return ast.literal_eval(document)
+
+
+def by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    statements = policy["Statement"]
+    statements = statements if isinstance(statements, list) else [statements]
+    sids = [s.get("Sid") for s in statements]
+    assert len(set(sids)) == len(sids), f"duplicate Sids {sids}"
+    return dict(zip(sids, statements, strict=True))
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def deploy(aws: Callable, built: Path, stack: Stack, params: dict[str, str]) -> dict[str, Any]:
+    """CreateStack with the published template; the described stack once CREATE_COMPLETE."""
+    cfn = aws("cloudformation")
+    cfn.create_stack(
+        StackName=STACK_NAME,
+        TemplateBody=(built / stack.path).read_text(encoding="utf-8"),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+    deadline = time.monotonic() + 20
+    while True:
+        described = cfn.describe_stacks(StackName=STACK_NAME)["Stacks"][0]
+        if not described["StackStatus"].endswith("_IN_PROGRESS") or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    assert described["StackStatus"] == "CREATE_COMPLETE", described.get("StackStatusReason")
+    return described
+
+
+def outputs(described: dict[str, Any]) -> dict[str, str]:
+    return {o["OutputKey"]: o["OutputValue"] for o in described.get("Outputs", [])}
+
+
+def resources(aws: Callable) -> dict[str, dict[str, Any]]:
+    """Logical ID -> resource summary of the deployed stack."""
+    summaries = aws("cloudformation").list_stack_resources(StackName=STACK_NAME)
+    # MOTO-EMPTY-RESOURCE: condition-false resources appear as entries with an empty logical ID.
+    return {
+        r["LogicalResourceId"]: r
+        for r in summaries["StackResourceSummaries"]
+        if r["LogicalResourceId"]
+    }
+
+
+def stack_key_policy(aws: Callable, key_id: str) -> dict[str, Any]:
+    """The key policy the stack set, re-put as JSON so that DescribeKey works afterwards."""
+    kms = aws("kms")
+    policy = parse_policy(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    # MOTO-KEYPOLICY-DICT: moto stored the stack's policy as a dict and DescribeKey would answer
+    # HTTP 500 (json.loads of a dict). Putting back the very same document as JSON fixes that.
+    kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(policy))
+    return policy
+
+
+def account(aws: Callable) -> str:
+    return aws("sts").get_caller_identity()["Account"]
+
+
+def roles(aws: Callable) -> list[dict[str, Any]]:
+    """Every IAM role in the (freshly reset) account: only what the stack created."""
+    return aws("iam").list_roles()["Roles"]
+
+
+def params_for(stack: Stack, mode: Mode, **given: str) -> dict[str, str]:
+    """Parameters of `stack` in `mode`: KMSCreate for the combined template, then `given`."""
+    params = {Param.KMS_CREATE.value: model.KMS_CREATE_VALUE[mode]} if stack.combined else {}
+    return params | given
+
+
+# --- Existing key: the role -------------------------------------------------------------------
+EXISTING_STACKS = [s for s in model.STACKS if Mode.EXISTING_KEY in s.modes]
+NEW_KEY_STACKS = [s for s in model.STACKS if Mode.NEW_KEY in s.modes]
+
+
+def assert_role(
+    aws: Callable,
+    role_arn: str,
+    principal: str,
+    key_arns: list[str],
+    external_id: str,
+    actions: tuple[str, ...],
+) -> None:
+    iam = aws("iam")
+    name = role_arn.rsplit("/", 1)[1]
+    role = iam.get_role(RoleName=name)["Role"]
+    assert role["Arn"] == role_arn
+    assert name.startswith(model.ROLE_NAME_PREFIX)
+    assert len(name) <= model.ROLE_NAME_MAX
+
+    (trust,) = parse_policy(role["AssumeRolePolicyDocument"])["Statement"]
+    assert trust["Effect"] == "Allow"
+    assert trust["Principal"] == {"AWS": principal}
+    assert as_list(trust["Action"]) == [model.ASSUME_ROLE_ACTION]
+    if external_id:
+        assert trust["Condition"] == {
+            "StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}
+        }
+    else:
+        assert "Condition" not in trust
+
+    assert iam.list_role_policies(RoleName=name)["PolicyNames"] == [model.ROLE_POLICY_NAME]
+    inline = iam.get_role_policy(RoleName=name, PolicyName=model.ROLE_POLICY_NAME)
+    (grant,) = parse_policy(inline["PolicyDocument"])["Statement"]
+    assert grant["Effect"] == "Allow"
+    assert sorted(as_list(grant["Action"])) == sorted(actions)
+    assert as_list(grant["Resource"]) == key_arns
+    assert "*" not in as_list(grant["Resource"])
+
+
+@pytest.mark.parametrize("stack", EXISTING_STACKS, ids=lambda s: s.slug)
+@pytest.mark.parametrize("key_count", [1, 2])
+@pytest.mark.parametrize("external_id", ["", EXTERNAL_ID], ids=["no-external-id", "external-id"])
+def test_existing_key_stack_grants_exactly_the_keys(
+    aws: Callable,
+    built: Path,
+    default_config: Config,
+    stack: Stack,
+    key_count: int,
+    external_id: str,
+) -> None:
+    kms = aws("kms")
+    keys = [kms.create_key()["KeyMetadata"]["Arn"] for _ in range(key_count)]
+    keys_before = {k["KeyArn"] for k in kms.list_keys()["Keys"]}
+    given = {Param.KEY_ARNS.value: ",".join(keys)}
+    if external_id:
+        given[Param.EXTERNAL_ID.value] = external_id
+    described = deploy(aws, built, stack, params_for(stack, Mode.EXISTING_KEY, **given))
+
+    out = outputs(described)
+    assert set(out) == {o.value for o in model.OUTPUTS_BY_MODE[Mode.EXISTING_KEY]}
+    assert out[model.Output.KEY_ARN.value] == keys[0]
+    assert out[model.Output.KEY_ARNS.value].split(",") == keys
+    assert set(resources(aws)) == {model.ROLE_LOGICAL_ID}
+    assert {k["KeyArn"] for k in kms.list_keys()["Keys"]} == keys_before  # no key created
+    (role,) = roles(aws)
+    assert out[model.Output.ROLE_ARN.value] == role["Arn"]
+    assert_role(
+        aws,
+        role["Arn"],
+        default_config.principal,
+        keys,
+        external_id,
+        default_config.profile.actions,
+    )
+
+
+# --- New key: the key policy --------------------------------------------------------------------
+def assert_key(aws: Callable, key_arn: str, principal: str, actions: tuple[str, ...]) -> None:
+    kms = aws("kms")
+    policy = stack_key_policy(aws, key_arn)  # before DescribeKey: MOTO-KEYPOLICY-DICT
+    meta = kms.describe_key(KeyId=key_arn)["KeyMetadata"]
+    assert meta["Arn"] == key_arn
+    # MOTO-KEYSPEC-FIXED: moto creates every stack key as SYMMETRIC_DEFAULT/ENCRYPT_DECRYPT and
+    # ignores PendingWindowInDays, so these two only check the outcome; the template's own
+    # properties are checked in test_template_semantics.py.
+    assert meta["KeySpec"] == model.KEY_SPEC
+    assert meta["KeyUsage"] == model.KEY_USAGE
+    assert meta["KeyState"] == "Enabled"
+    assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
+
+    statements = by_sid(policy)
+    assert set(statements) == {model.KEY_POLICY_ROOT_SID, model.KEY_POLICY_CLICKHOUSE_SID}
+    root = statements[model.KEY_POLICY_ROOT_SID]
+    # moto always answers partition `aws`; other partitions are checked with cloud-radar.
+    assert root["Principal"] == {"AWS": f"arn:aws:iam::{account(aws)}:root"}
+    assert as_list(root["Action"]) == [model.KMS_ALL_ACTIONS]
+    clickhouse = statements[model.KEY_POLICY_CLICKHOUSE_SID]
+    assert clickhouse["Effect"] == "Allow"
+    assert clickhouse["Principal"] == {"AWS": principal}
+    assert sorted(as_list(clickhouse["Action"])) == sorted(actions)
+    assert as_list(clickhouse["Resource"]) == ["*"]  # in a key policy: this key only
+
+    alias = model.ALIAS_PREFIX + STACK_NAME
+    assert [a["AliasName"] for a in kms.list_aliases(KeyId=key_arn)["Aliases"]] == [alias]
+    assert kms.describe_key(KeyId=alias)["KeyMetadata"]["Arn"] == key_arn
+
+
+@pytest.mark.parametrize("stack", NEW_KEY_STACKS, ids=lambda s: s.slug)
+def test_new_key_stack_creates_a_key_for_clickhouse(
+    aws: Callable, built: Path, default_config: Config, stack: Stack
+) -> None:
+    described = deploy(aws, built, stack, params_for(stack, Mode.NEW_KEY))
+
+    out = outputs(described)
+    assert set(out) == {o.value for o in model.OUTPUTS_BY_MODE[Mode.NEW_KEY]}
+    found = resources(aws)
+    assert set(found) == {model.KEY_LOGICAL_ID, model.ALIAS_LOGICAL_ID}
+    assert roles(aws) == []
+    key_arn = out[model.Output.KEY_ARN.value]
+    assert key_arn.endswith("/" + found[model.KEY_LOGICAL_ID]["PhysicalResourceId"])
+    assert_key(aws, key_arn, default_config.principal, default_config.profile.actions)
+
+
+@pytest.mark.parametrize("stack", NEW_KEY_STACKS, ids=lambda s: s.slug)
+def test_new_key_is_retained_when_the_stack_is_deleted(
+    aws: Callable, built: Path, stack: Stack
+) -> None:
+    key_arn = outputs(deploy(aws, built, stack, params_for(stack, Mode.NEW_KEY)))[
+        model.Output.KEY_ARN.value
+    ]
+    stack_key_policy(aws, key_arn)  # MOTO-KEYPOLICY-DICT, before DescribeKey
+    aws("cloudformation").delete_stack(StackName=STACK_NAME)
+
+    # (moto removes a key outright when its DeletionPolicy is Delete, so this does test Retain.)
+    meta = aws("kms").describe_key(KeyId=key_arn)["KeyMetadata"]
+    assert meta["KeyState"] == "Enabled"
+    assert "DeletionDate" not in meta
+
+
+# --- Another ClickHouse principal ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("stack", "mode"),
+    [(s, m) for s in model.STACKS for m in s.modes],
+    ids=lambda v: v.slug if isinstance(v, Stack) else v.value,
+)
+def test_clickhouse_role_override_flows_into_the_policies(
+    aws: Callable, built: Path, default_config: Config, stack: Stack, mode: Mode
+) -> None:
+    assert default_config.principal != OTHER_PRINCIPAL
+    given = {Param.CLICKHOUSE_ROLE.value: OTHER_PRINCIPAL}
+    if mode is Mode.EXISTING_KEY:
+        key = aws("kms").create_key()["KeyMetadata"]["Arn"]
+        given[Param.KEY_ARNS.value] = key
+    out = outputs(deploy(aws, built, stack, params_for(stack, mode, **given)))
+
+    actions = default_config.profile.actions
+    if mode is Mode.EXISTING_KEY:
+        assert_role(aws, out[model.Output.ROLE_ARN.value], OTHER_PRINCIPAL, [key], "", actions)
+    else:
+        assert_key(aws, out[model.Output.KEY_ARN.value], OTHER_PRINCIPAL, actions)
