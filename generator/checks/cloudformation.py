@@ -449,12 +449,17 @@ def rules(dist: Dist) -> Iterator[tuple[str, str]]:
         if not stack.combined:
             continue
         existing = model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]
-        for key_arns in ("", f"{SAMPLE_KEY_ARNS[0]},", f"{SAMPLE_KEY_ARNS[0]},,{SAMPLE_KEY_ARNS[1]}"):
+        for key_arns in (
+            "",
+            f"{SAMPLE_KEY_ARNS[0]},",
+            f"{SAMPLE_KEY_ARNS[0]},,{SAMPLE_KEY_ARNS[1]}",
+        ):
             given = {Param.KMS_CREATE.value: existing, Param.KEY_ARNS.value: key_arns}
             params = intrinsics.parameter_values(template, given)
             if not intrinsics.rule_failures(template, params):
-                yield stack.path, (
-                    f"KMSCreate=false with KMSKeyArns={key_arns!r} is not rejected by a Rule"
+                yield (
+                    stack.path,
+                    (f"KMSCreate=false with KMSKeyArns={key_arns!r} is not rejected by a Rule"),
                 )
         for mode in stack.modes:
             params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
