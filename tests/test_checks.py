@@ -87,9 +87,7 @@ BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
         replace(COMBINED, "Resource: !Ref 'KMSKeyArns'", "Resource: !Select [0, !Ref KMSKeyArns]"),
     ],
     "CMEK-CFN-004": [
-        replace(
-            COMBINED, "!GetAtt 'Role.Arn'\n    Condition: CreateRole\n", "!GetAtt 'Role.Arn'\n"
-        ),
+        replace(COMBINED, "    Condition: CreateRole\n    Value: !GetAtt", "    Value: !GetAtt"),
         replace(NEW, "  KeyArn:\n", "  KeyARN:\n"),
         replace(EXISTING, "      - 0\n", "      - 1\n"),
     ],

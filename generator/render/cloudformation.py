@@ -51,11 +51,23 @@ def artifacts(config: Config) -> dict[str, str]:
     return {stack.path: render(stack, config) for stack in model.STACKS}
 
 
+# Attributes first, as AWS's own samples write them, so a reviewer sees Type and Condition at once.
+_RESOURCE_ORDER = ("Type", "Condition", "DeletionPolicy", "UpdateReplacePolicy", "Properties")
+_OUTPUT_ORDER = ("Description", "Condition", "Value")
+
+
 def render(stack: Stack, config: Config) -> str:
     """The published YAML of one stack: stable key order, short-form intrinsics."""
     data = build(stack, config).to_dict()
-    ordered = {key: data[key] for key in _TOP_LEVEL_ORDER if key in data}
-    return cfn_flip.to_yaml(json.dumps(ordered))
+    for section, order in (("Resources", _RESOURCE_ORDER), ("Outputs", _OUTPUT_ORDER)):
+        for name, item in data.get(section, {}).items():
+            data[section][name] = _ordered(item, order)
+    return cfn_flip.to_yaml(json.dumps(_ordered(data, _TOP_LEVEL_ORDER)))
+
+
+def _ordered(mapping: dict[str, Any], order: tuple[str, ...]) -> dict[str, Any]:
+    """`mapping` with the keys in `order` first; any other key keeps its place after them."""
+    return {key: mapping[key] for key in order if key in mapping} | mapping
 
 
 def build(stack: Stack, config: Config) -> Template:
