@@ -27,7 +27,7 @@ READ_KEY_ACTIONS: tuple[str, ...] = (
 )
 REENCRYPT_ACTIONS: tuple[str, ...] = ("kms:ReEncrypt*",)
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
-# Only the account-root statement of a new key's policy holds this, as AWS's default key policy does.
+# Only a new key's account-root statement holds this, as in AWS's default key policy.
 KMS_ALL_ACTIONS = "kms:*"
 EXTERNAL_ID_CONDITION_KEY = "sts:ExternalId"
 
@@ -56,7 +56,7 @@ DEFAULT_PROFILE = V1.name
 
 
 # --- CloudFormation names (a contract: the published console links pass these) ----------------
-class Param(str, enum.Enum):
+class Param(enum.StrEnum):
     """Parameter names; `param_<name>` in console links must match them exactly."""
 
     CLICKHOUSE_ROLE = "ClickHouseRole"
@@ -65,7 +65,7 @@ class Param(str, enum.Enum):
     KMS_CREATE = "KMSCreate"
 
 
-class Output(str, enum.Enum):
+class Output(enum.StrEnum):
     """Stack outputs the customer copies into the ClickHouse Cloud console."""
 
     ROLE_ARN = "RoleArn"
@@ -73,7 +73,7 @@ class Output(str, enum.Enum):
     KEY_ARNS = "KeyArns"
 
 
-class Mode(str, enum.Enum):
+class Mode(enum.StrEnum):
     """The two ways a customer brings a key: grant on a key they have, or create a new one."""
 
     EXISTING_KEY = "existing-key"
@@ -181,7 +181,9 @@ DOCS_FILE = "README.md"
 # CloudFormation's Java-flavoured AllowedPattern read the same way.
 PARTITION_PATTERN = r"aws(-cn|-us-gov)?"
 ACCOUNT_PATTERN = r"[0-9]{12}"
-ROLE_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:iam::{ACCOUNT_PATTERN}:role/[A-Za-z0-9+=,.@_/-]{{1,512}}"
+ROLE_ARN_PATTERN = (
+    rf"arn:{PARTITION_PATTERN}:iam::{ACCOUNT_PATTERN}:role/[A-Za-z0-9+=,.@_/-]{{1,512}}"
+)
 KEY_ID_PATTERN = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 KEY_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:kms:[a-z0-9-]+:{ACCOUNT_PATTERN}:key/{KEY_ID_PATTERN}"
 EXTERNAL_ID_PATTERN = rf"([A-Za-z0-9+=,.@:/_-]{{{EXTERNAL_ID_MIN},{EXTERNAL_ID_MAX}}})?"
