@@ -1,16 +1,17 @@
 """Property tests: for any valid principal, key ARNs, external ID and stack name, the rendering
-(templates plus pre-filled console links) passes every CloudFormation and link check."""
+(templates, Terraform modules and pre-filled console links) passes every check of `cmek check`."""
 
 from __future__ import annotations
 
 import string
-from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import build, config, validate
 from generator.checks import Dist, load_all, run_all
+from generator.render import cloudformation, links
 from generator.render.links import StackInputs
 
 accounts = st.text(string.digits, min_size=12, max_size=12)
@@ -25,36 +26,42 @@ key_arns = st.builds(
 external_ids = st.just("") | st.text(
     string.ascii_letters + string.digits + "+=,.@:/_-", min_size=2, max_size=1224
 )
+key_tuples = st.lists(key_arns, min_size=1, max_size=5, unique=True).map(tuple)
 stack_names = st.builds(
     lambda first, rest: first + rest,
     st.sampled_from(string.ascii_letters),
     st.text(string.ascii_letters + string.digits + "-", max_size=127),
 )
 
-# Terraform checks run real Terraform; they are exercised in their own tests.
-CHECK_IDS = [i for i in load_all() if not i.startswith("CMEK-TF-")]
+LINK_CHECKS = [i for i in load_all() if i.startswith("CMEK-LINK-")]
+SLOW = {
+    "deadline": None,
+    "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+}
 
 
-@settings(
-    max_examples=25,
-    deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
-)
-@given(
-    principal=principals,
-    keys=st.lists(key_arns, min_size=1, max_size=5, unique=True),
-    external_id=external_ids,
-    stack_name=stack_names,
-)
+@settings(max_examples=10, **SLOW)
+@given(principal=principals, inputs=st.builds(StackInputs, stack_names, key_tuples, external_ids))
 def test_every_rendering_passes_check(
-    tmp_path: Path, principal: str, keys: list[str], external_id: str, stack_name: str
+    tmp_path_factory: pytest.TempPathFactory, principal: str, inputs: StackInputs
 ) -> None:
+    """The whole `cmek check` (cfn-lint, real Terraform) on builds for any principal."""
     cfg = config.from_mapping({"principal": principal, "regions": ["us-east-1", "eu-west-1"]})
-    inputs = StackInputs(stack_name=stack_name, key_arns=tuple(keys), external_id=external_id)
-    out = tmp_path / "dist"
+    out = tmp_path_factory.mktemp("prop") / "dist"
     build.write(build.artifacts(cfg, inputs), out)
-    findings = run_all(Dist(out, cfg), only=CHECK_IDS)
-    assert findings == []
+    assert run_all(Dist(out, cfg)) == []
+
+
+@settings(max_examples=60, **SLOW)
+@given(inputs=st.builds(StackInputs, stack_names, key_tuples, external_ids))
+def test_any_customer_inputs_give_links_the_templates_accept(
+    tmp_path_factory: pytest.TempPathFactory, inputs: StackInputs
+) -> None:
+    """Pre-filled links (the only artifact customer values reach) against the templates."""
+    cfg = config.Config()
+    out = tmp_path_factory.mktemp("links") / "dist"
+    build.write(cloudformation.artifacts(cfg) | links.artifacts(cfg, inputs), out)
+    assert run_all(Dist(out, cfg), only=LINK_CHECKS) == []
 
 
 @given(keys=st.lists(key_arns, min_size=1, max_size=3), external_id=external_ids)
