@@ -55,15 +55,26 @@ def manifest(files: dict[str, str]) -> str:
 
 
 def write(files: dict[str, str], out: Path) -> None:
-    """Replace `out` with exactly `files`; on any failure the old `out` stays as it was."""
-    if out.exists() and not out.is_dir():
-        raise InputError(f"--out {str(out)!r}: expected a directory, found a file")
-    parent = out.resolve().parent
+    """Replace `out` with exactly `files`; on any failure the old `out` stays as it was.
+
+    Files go to a staging directory beside `out` (same filesystem, so renames are atomic), the old
+    directory is renamed aside, the new one renamed in, and the old one removed; if the second
+    rename fails, the first is undone.
+    """
+    what = f"--out {str(out)[:80]!r}"
+    if out.name in ("", ".", ".."):
+        raise InputError(f"{what}: expected a directory path ending in a name, like dist")
     try:
+        if out.is_symlink():
+            raise InputError(f"{what}: is a symbolic link; expected a real directory or none")
+        if out.exists() and not out.is_dir():
+            raise InputError(f"{what}: expected a directory, found a file")
+        parent = out.absolute().parent
         parent.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.new-", dir=parent))
     except OSError as exc:
-        raise InputError(f"--out {str(out)!r}: cannot create it ({exc.strerror})") from None
+        raise InputError(f"{what}: cannot write there ({exc.strerror})") from None
+    aside: Path | None = None
     try:
         for relpath, text in files.items():
             target = staging / relpath
@@ -71,12 +82,18 @@ def write(files: dict[str, str], out: Path) -> None:
             target.write_bytes(text.encode("utf-8"))
         os.chmod(staging, 0o755)
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
-            os.replace(out, old / "dist")
-            os.replace(staging, out)
-            shutil.rmtree(old)
+            aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=parent))
+            os.replace(out, aside / out.name)
+            try:
+                os.replace(staging, out)
+            except OSError:
+                os.replace(aside / out.name, out)
+                raise
         else:
             os.replace(staging, out)
+    except OSError as exc:
+        raise InputError(f"{what}: cannot write there ({exc.strerror})") from None
     finally:
-        if staging.exists():
-            shutil.rmtree(staging)
+        for leftover in (staging, aside):
+            if leftover is not None and leftover.exists():
+                shutil.rmtree(leftover)

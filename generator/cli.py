@@ -104,11 +104,17 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     import json
 
+    from generator import model
     from generator.checks import Dist, load_all, run_all
 
     config = _config(args)
-    if not args.dir.is_dir():
-        raise InputError(f"DIR {str(args.dir)!r}: expected a directory built by `cmek build`")
+    expected = f"expected a directory built by `cmek build` (with {model.MANIFEST_FILE})"
+    try:
+        is_dist = (args.dir / model.MANIFEST_FILE).is_file()
+    except OSError as exc:
+        raise InputError(f"DIR {str(args.dir)[:80]!r}: {exc.strerror}; {expected}") from None
+    if not is_dist:
+        raise InputError(f"DIR {str(args.dir)[:80]!r}: {expected}")
     findings = run_all(Dist(args.dir, config))
     checks = load_all()
     if args.format == "json":

@@ -25,10 +25,11 @@ READ_KEY_ACTIONS: tuple[str, ...] = (
     "kms:GetKeyRotationStatus",
     "kms:GetPublicKey",
 )
-REENCRYPT_ACTIONS: tuple[str, ...] = ("kms:ReEncrypt*",)
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 # Only a new key's account-root statement holds this, as in AWS's default key policy.
 KMS_ALL_ACTIONS = "kms:*"
+# The account root a new key's policy names; each renderer fills in its own placeholders.
+ACCOUNT_ROOT_ARN = "arn:{partition}:iam::{account}:root"
 EXTERNAL_ID_CONDITION_KEY = "sts:ExternalId"
 
 CLICKHOUSE_PRINCIPAL = "arn:aws:iam::576599896960:role/prod-kms-request-role"
@@ -186,7 +187,10 @@ ROLE_ARN_PATTERN = (
 )
 KEY_ID_PATTERN = r"(mrk-[0-9a-f]{32}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
 KEY_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:kms:[a-z0-9-]+:{ACCOUNT_PATTERN}:key/{KEY_ID_PATTERN}"
-EXTERNAL_ID_PATTERN = rf"([A-Za-z0-9+=,.@:/_-]{{{EXTERNAL_ID_MIN},{EXTERNAL_ID_MAX}}})?"
+# Besides letters and digits, the characters IAM accepts in an external ID.
+EXTERNAL_ID_SYMBOLS = "+=,.@:/_-"
+EXTERNAL_ID_CHARS_TEXT = f"letters, digits and {EXTERNAL_ID_SYMBOLS}"
+EXTERNAL_ID_PATTERN = rf"([A-Za-z0-9{EXTERNAL_ID_SYMBOLS}]{{{EXTERNAL_ID_MIN},{EXTERNAL_ID_MAX}}})?"
 STACK_NAME_PATTERN = rf"[A-Za-z][A-Za-z0-9-]{{0,{STACK_NAME_MAX - 1}}}"
 
 # Labels and descriptions of the inputs, shared by CloudFormation parameters, Terraform variables
@@ -205,7 +209,10 @@ PARAM_DESCRIPTIONS: dict[Param, str] = {
     Param.EXTERNAL_ID: (
         "If set, ClickHouse must pass this sts:ExternalId to assume the role. Leave empty for none."
     ),
-    Param.KMS_CREATE: "true creates a new KMS key; false grants access to the keys in KMSKeyArns.",
+    Param.KMS_CREATE: (
+        f"{KMS_CREATE_VALUE[Mode.NEW_KEY]} creates a new KMS key; "
+        f"{KMS_CREATE_VALUE[Mode.EXISTING_KEY]} grants access to the keys in {Param.KEY_ARNS}."
+    ),
 }
 OUTPUT_DESCRIPTIONS: dict[Output, str] = {
     Output.ROLE_ARN: "Role that ClickHouse assumes; paste it into the ClickHouse Cloud console.",
@@ -223,7 +230,9 @@ TERRAFORM_TESTS_DIR = "tests"
 # `terraform test` with `expect_failures` on variables arrived in Terraform 1.6.
 TERRAFORM_REQUIRED_VERSION = ">= 1.6"
 AWS_PROVIDER_SOURCE = "hashicorp/aws"
-AWS_PROVIDER_VERSION = ">= 5.0"
+# The modules use long-standing resources and arguments present in provider 5.x and 6.x (read, not
+# validated offline); a new major version is a deliberate bump after review.
+AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
 # The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN.
 TERRAFORM_TEST_MIN_RUNS = 4
 # The AWS provider appends a 26-character unique suffix to a `name_prefix`.
@@ -326,11 +335,6 @@ TF_MODULE_BY_MODE: dict[Mode, TfModule] = {
     Mode.NEW_KEY: TfModule.NEW_KEY,
 }
 # Terraform names of CloudFormation parameters and outputs (same value, same contract).
-TF_VAR_BY_PARAM: dict[Param, TfVar] = {
-    Param.CLICKHOUSE_ROLE: TfVar.CLICKHOUSE_ROLE_ARN,
-    Param.KEY_ARNS: TfVar.KMS_KEY_ARNS,
-    Param.EXTERNAL_ID: TfVar.EXTERNAL_ID,
-}
 TF_OUTPUT_BY_OUTPUT: dict[Output, TfOutput] = {
     Output.ROLE_ARN: TfOutput.ROLE_ARN,
     Output.KEY_ARN: TfOutput.KEY_ARN,

@@ -1,8 +1,8 @@
 """Regions where CloudFormation runs, read from botocore's endpoint data.
 
 The JSON file is read directly instead of through `botocore.session`: importing the session costs
-about 0.3 s, more than a whole build. tests/test_regions.py proves the result equals botocore's own
-`get_available_regions`.
+about 0.3 s, more than a whole build. tests/test_links_config.py proves the result equals
+botocore's own `get_available_regions`.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def external_id(value: str, what: str) -> str:
         raise InputError(
             f"{what} {value[:40]!r}: expected empty or "
             f"{model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} "
-            "characters of letters, digits and +=,.@:/_-"
+            f"characters of {model.EXTERNAL_ID_CHARS_TEXT}"
         )
     return value
 

@@ -76,11 +76,50 @@ def test_failing_write_leaves_existing_dist_untouched(tmp_path: Path, built: Pat
     build.write(build.artifacts(Config()), out)
     before = _tree(out)
     # A path that cannot be written (a file where a directory must go) fails mid-way.
-    with pytest.raises(OSError):
+    with pytest.raises(InputError, match="cannot write there"):
         build.write({"a.txt": "x", "a.txt/b.txt": "y"}, out)
     assert _tree(out) == before
     assert sorted(os.listdir(tmp_path)) == ["dist"], "staging directories left behind"
     assert filecmp.dircmp(out, built).diff_files == []
+
+
+def test_failing_swap_restores_the_old_dist(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    build.write(build.artifacts(Config()), out)
+    before = _tree(out)
+    real_replace = os.replace
+    calls: list[str] = []
+
+    def replace_failing_on_swap_in(src: os.PathLike, dst: os.PathLike) -> None:
+        # The OS refusing the rename of the new tree into place (EXDEV, EBUSY, ...).
+        calls.append(Path(src).name)
+        if Path(src).name.startswith(".dist.new-"):
+            raise OSError(16, "Device or resource busy")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_failing_on_swap_in)
+    with pytest.raises(InputError, match="Device or resource busy"):
+        build.write({"new.txt": "x"}, out)
+    monkeypatch.undo()
+    assert len(calls) == 3, calls  # aside, failed swap-in, restore
+    assert _tree(out) == before
+    assert sorted(os.listdir(tmp_path)) == ["dist"]
+
+
+@pytest.mark.parametrize("name", [".", "..", ""])
+def test_out_needs_a_name(name: str) -> None:
+    with pytest.raises(InputError, match="ending in a name"):
+        build.write({"a.txt": "x"}, Path(name))
+
+
+def test_out_must_not_be_a_symlink(tmp_path: Path) -> None:
+    (tmp_path / "real").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "real")
+    with pytest.raises(InputError, match="symbolic link"):
+        build.write({"a.txt": "x"}, tmp_path / "link")
+    assert list((tmp_path / "real").iterdir()) == []
 
 
 def test_out_must_not_be_a_file(tmp_path: Path) -> None:

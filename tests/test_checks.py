@@ -66,7 +66,10 @@ BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
         lambda root: (root / "extra.txt").write_text("stray"),
         replace(model.DOCS_FILE, "do not edit", "edited"),
     ],
-    "CMEK-DIST-003": [replace(NEW, "Resources:\n", "Resources: [\n")],
+    "CMEK-DIST-003": [
+        replace(NEW, "Resources:\n", "Resources: [\n"),
+        lambda root: (root / COMBINED).write_text("[1]\n"),
+    ],
     "CMEK-LINT-001": [
         replace(NEW, "PendingWindowInDays: 30", "PendingWindowInDays: 3"),
         replace(EXISTING, "kms:Decrypt", "kms:ReEncrypt"),
@@ -158,3 +161,23 @@ def test_bad_fixture_is_reported(check_id: str, edit: Callable, copy: Path) -> N
     findings = run_all(Dist(copy, Config()), only=[check_id])
     assert findings, f"{check_id} missed the defect"
     assert {f.check_id for f in findings} == {check_id}
+
+
+DAMAGE = {
+    "links not JSON": lambda root: (root / model.LINKS_FILE).write_text("{"),
+    "links wrong shape": lambda root: (root / model.LINKS_FILE).write_text('{"links": 3}'),
+    "manifest wrong shape": lambda root: (root / model.MANIFEST_FILE).write_text("[]"),
+    "template a string": lambda root: (root / NEW).write_text("x\n"),
+    "template not UTF-8": lambda root: (root / EXISTING).write_bytes(b"\xff\xfe"),
+    "terraform not UTF-8": lambda root: next((root / "terraform").rglob("main.tf")).write_bytes(
+        b"\xff"
+    ),
+}
+
+
+@pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
+def test_damaged_artifacts_are_findings_not_crashes(damage: Callable, copy: Path) -> None:
+    damage(copy)
+    findings = run_all(Dist(copy, Config()))
+    assert findings
+    assert all(isinstance(f.message, str) and f.message for f in findings)

@@ -116,6 +116,31 @@ def test_build_then_check_passes_and_a_defect_fails(tmp_path: Path) -> None:
     assert "CMEK-CFN-005" in bad.stdout and "CMEK-DIST-002" in bad.stdout
 
 
+def test_check_of_a_damaged_dist_fails_without_traceback(tmp_path: Path) -> None:
+    out = tmp_path / "dist"
+    assert cmek("build", "--out", str(out)).returncode == 0
+    (out / model.LINKS_FILE).write_text("{")
+    (out / model.STACK_COMBINED.path).write_text("[1]\n")
+    result = cmek("check", str(out))
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr + result.stdout
+    assert "CMEK-DIST-003" in result.stdout and "CMEK-LINK-001" in result.stdout
+
+
+def test_check_of_a_directory_that_is_no_build_exits_2(tmp_path: Path) -> None:
+    result = cmek("check", str(tmp_path))
+    assert result.returncode == 2
+    assert "manifest.json" in result.stderr and len(result.stderr.splitlines()) == 1
+
+
+@pytest.mark.parametrize("out", [".", "..", "/"])
+def test_build_refuses_an_out_without_a_name(tmp_path: Path, out: str) -> None:
+    result = cmek("build", "--out", out, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "ending in a name" in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_links_prefill_customer_values() -> None:
     result = cmek(
         "links",

@@ -157,8 +157,12 @@ def test_variable_validations(
     if valid:
         _apply_variables(built, tmp_path, directory, values)
         return
-    with pytest.raises(terraform.TerraformError):
+    # The value under test is the last one given (none: the required kms_key_arns is left out);
+    # Terraform must reject that very variable, not fail for another reason.
+    offending = list(values)[-1] if values else TfVar.KMS_KEY_ARNS
+    with pytest.raises(terraform.TerraformError) as failure:
         _apply_variables(built, tmp_path, directory, values)
+    assert any(str(offending) in d for d in failure.value.diagnostics), failure.value.diagnostics
 
 
 @pytest.mark.parametrize("mode", list(model.TF_MODULE_BY_MODE))

@@ -50,7 +50,12 @@ class Dist:
     config: Config = field(default_factory=Config)
 
     def read(self, relpath: str) -> str:
-        return (self.root / relpath).read_text(encoding="utf-8")
+        try:
+            return (self.root / relpath).read_text(encoding="utf-8")
+        except UnicodeDecodeError as exc:
+            raise ArtifactError(relpath, f"is not UTF-8 text (byte {exc.start})") from None
+        except OSError as exc:
+            raise ArtifactError(relpath, f"cannot be read: {exc.strerror}") from None
 
     def exists(self, relpath: str) -> bool:
         return (self.root / relpath).is_file()
@@ -73,20 +78,47 @@ class Dist:
 
         parsed: dict[model.Stack, dict[str, Any] | str] = {}
         for stack in model.STACKS:
-            if self.exists(stack.path):
-                try:
-                    parsed[stack] = loads(self.read(stack.path), stack.path)
-                except Exception as exc:
-                    parsed[stack] = f"does not parse: {str(exc).splitlines()[0]}"
+            if not self.exists(stack.path):
+                continue
+            try:
+                template = loads(self.read(stack.path), stack.path)
+            except Exception as exc:  # any parser failure is a finding, not a crash
+                parsed[stack] = f"does not parse: {_first_line(exc)}"
+                continue
+            if not isinstance(template, dict) or not isinstance(template.get("Resources"), dict):
+                parsed[stack] = "is not a CloudFormation template (no Resources mapping)"
+            else:
+                parsed[stack] = template
         return parsed
 
     @cached_property
     def links(self) -> dict[str, Any]:
-        return json.loads(self.read(model.LINKS_FILE))
+        return self._json_object(model.LINKS_FILE, "links")
 
     @cached_property
     def manifest(self) -> dict[str, Any]:
-        return json.loads(self.read(model.MANIFEST_FILE))
+        return self._json_object(model.MANIFEST_FILE, "files")
+
+    def _json_object(self, relpath: str, list_key: str) -> dict[str, Any]:
+        try:
+            data = json.loads(self.read(relpath))
+        except (OSError, ValueError) as exc:
+            raise ArtifactError(relpath, f"cannot be read as JSON: {_first_line(exc)}") from None
+        if not isinstance(data, dict) or not isinstance(data.get(list_key), list):
+            raise ArtifactError(relpath, f"expected a JSON object with a {list_key!r} list")
+        return data
+
+
+class ArtifactError(ValueError):
+    """An artifact is too damaged for a check to judge it; reported as that check's finding."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(message)
+        self.path = path
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 @dataclass(frozen=True)
@@ -109,8 +141,17 @@ def check(check_id: str, description: str, doc: str) -> Callable:
             raise ValueError(f"duplicate check id {check_id}")
 
         def run(dist: Dist) -> Iterator[Finding]:
-            for path, message in fn(dist):
-                yield Finding(check_id, path, message)
+            try:
+                for path, message in fn(dist):
+                    yield Finding(check_id, str(path), str(message))
+            except ArtifactError as exc:
+                yield Finding(check_id, exc.path, str(exc))
+            # A damaged artifact (wrong shape, bad bytes) must fail the check, not crash `cmek
+            # check`: the good-build tests keep a bug in a check itself from hiding here.
+            except (LookupError, TypeError, ValueError, AttributeError, OSError) as exc:
+                yield Finding(
+                    check_id, ".", f"could not be checked: {type(exc).__name__}: {_first_line(exc)}"
+                )
 
         REGISTRY[check_id] = Check(check_id, description, doc, run, fn.__module__)
         return fn

@@ -56,7 +56,6 @@ SAMPLE_STACK_ID = (
     f"arn:aws:cloudformation:us-east-1:{SAMPLE_ACCOUNT}:stack/{SAMPLE_STACK_NAME}/"
     "c0ffee00-1234-5678-9abc-def012345678"
 )
-_IAM_NAME = re.compile(r"[\w+=,.@-]+")
 
 
 @dataclass(frozen=True)
@@ -298,7 +297,8 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
 
 @check(
     "CMEK-CFN-005",
-    "A new key is symmetric, rotated, retained, has a 30-day window and keeps root access.",
+    f"A new key is symmetric, rotated, retained, has a {model.PENDING_WINDOW_DAYS}-day window "
+    "and keeps root access.",
     _DOC_ROTATION,
 )
 def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
@@ -308,7 +308,9 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
         "EnableKeyRotation": True,
         "PendingWindowInDays": model.PENDING_WINDOW_DAYS,
     }
-    root = f"arn:aws:iam::{SAMPLE_ACCOUNT}:root"
+    root = model.ACCOUNT_ROOT_ARN.format(
+        partition=model.COMMERCIAL_PARTITION, account=SAMPLE_ACCOUNT
+    )
     for scenario in scenarios(dist):
         keys = scenario.of_type("AWS::KMS::Key")
         if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
@@ -420,7 +422,13 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
                     _minified(role["Properties"]["AssumeRolePolicyDocument"])
                 )
                 if trust_size > model.TRUST_POLICY_MAX_CHARS:
-                    yield stack.path, f"trust policy is {trust_size} characters, limit 2048"
+                    yield (
+                        stack.path,
+                        (
+                            f"trust policy is {trust_size} characters, "
+                            f"limit {model.TRUST_POLICY_MAX_CHARS}"
+                        ),
+                    )
                 inline = sum(
                     _non_whitespace(_minified(p["PolicyDocument"]))
                     for p in role["Properties"].get("Policies", [])
@@ -436,7 +444,10 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
             for key in scenario.of_type("AWS::KMS::Key"):
                 key_size = len(_minified(key["Properties"]["KeyPolicy"]).encode())
                 if key_size > model.KEY_POLICY_MAX_BYTES:
-                    yield stack.path, f"key policy is {key_size} bytes, limit 32768"
+                    yield (
+                        stack.path,
+                        f"key policy is {key_size} bytes, limit {model.KEY_POLICY_MAX_BYTES}",
+                    )
 
 
 @check(
@@ -469,14 +480,15 @@ def rules(dist: Dist) -> Iterator[tuple[str, str]]:
 
 @check(
     "CMEK-CFN-010",
-    "Role names fit IAM's 64 characters for any stack name; role-policy Sids are alphanumeric.",
+    f"Role names fit IAM's {model.ROLE_NAME_MAX} characters for any stack name; role-policy Sids "
+    "are alphanumeric.",
     _DOC_SID,
 )
 def names(dist: Dist) -> Iterator[tuple[str, str]]:
     for scenario in scenarios(dist):
         for role in scenario.of_type("AWS::IAM::Role"):
             name = role["Properties"].get("RoleName", "")
-            if len(name) > model.ROLE_NAME_MAX or not _IAM_NAME.fullmatch(name):
+            if not re.fullmatch(model.ROLE_NAME_PATTERN, name):
                 yield (
                     _where(scenario),
                     (

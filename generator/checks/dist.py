@@ -38,7 +38,7 @@ def manifest(dist: Dist) -> Iterator[tuple[str, str]]:
     on_disk = {
         p.relative_to(dist.root).as_posix()
         for p in dist.root.rglob("*")
-        if p.is_file() and p.name != model.MANIFEST_FILE
+        if p.is_file() and p.relative_to(dist.root).as_posix() != model.MANIFEST_FILE
     }
     for relpath in sorted(on_disk - set(listed)):
         yield relpath, "not listed in manifest.json"

@@ -141,7 +141,7 @@ def _parameters(stack: Stack, config: Config) -> dict[Param, Parameter]:
             AllowedPattern=model.EXTERNAL_ID_PATTERN,
             ConstraintDescription=(
                 f"must be empty or {model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} characters "
-                "of letters, digits and +=,.@:/_-"
+                f"of {model.EXTERNAL_ID_CHARS_TEXT}"
             ),
         )
     return params
@@ -204,7 +204,13 @@ def _trust_policy(with_external_id: bool) -> PolicyDocument:
 
 def _key_policy(config: Config) -> PolicyDocument:
     return policies.document(
-        policies.account_root_statement(Sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root")),
+        policies.account_root_statement(
+            Sub(
+                model.ACCOUNT_ROOT_ARN.format(
+                    partition="${AWS::Partition}", account="${AWS::AccountId}"
+                )
+            )
+        ),
         policies.clickhouse_key_statement(config.profile, Ref(Param.CLICKHOUSE_ROLE.value)),
     )
 

@@ -55,6 +55,7 @@ def render(config: Config, files: dict[str, str]) -> str:
             template_url_base=config.templates.base,
             region_links=region_links,
             links_file=model.LINKS_FILE,
+            external_id_param=model.Param.EXTERNAL_ID.value,
             snippet_file=model.SNIPPET_FILE,
             terraform_files=terraform_dirs,
         )

@@ -258,7 +258,7 @@ def _variables(config: Config) -> dict[TfVar, Variable]:
                         f"{_matches(V.EXTERNAL_ID, EXTERNAL_ID_RE2_PATTERN)})",
                     ),
                     f"The {V.EXTERNAL_ID.value} must be empty or {model.EXTERNAL_ID_MIN}-"
-                    f"{model.EXTERNAL_ID_MAX} characters of letters, digits and +=,.@:/_-.",
+                    f"{model.EXTERNAL_ID_MAX} characters of {model.EXTERNAL_ID_CHARS_TEXT}.",
                 ),
             ),
         ),
