@@ -7,13 +7,12 @@ import re
 from generator import model
 from generator.errors import InputError
 
-_EXAMPLE_ROLE = "arn:aws:iam::111122223333:role/name"
-_EXAMPLE_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-
 
 def role_arn(value: str, what: str, partition: str = model.COMMERCIAL_PARTITION) -> str:
     if not re.fullmatch(model.ROLE_ARN_PATTERN, value):
-        raise InputError(f"{what} {value!r}: expected an IAM role ARN like {_EXAMPLE_ROLE}")
+        raise InputError(
+            f"{what} {value!r}: expected an IAM role ARN like {model.EXAMPLE_ROLE_ARN}"
+        )
     _same_partition(value, what, partition)
     return value
 
@@ -22,11 +21,11 @@ def key_arns(
     values: list[str], what: str, partition: str = model.COMMERCIAL_PARTITION
 ) -> list[str]:
     if not values:
-        raise InputError(f"{what}: expected at least one KMS key ARN like {_EXAMPLE_KEY}")
+        raise InputError(f"{what}: expected at least one KMS key ARN like {model.EXAMPLE_KEY_ARN}")
     for value in values:
         if not re.fullmatch(model.KEY_ARN_PATTERN, value):
             raise InputError(
-                f"{what} {value!r}: expected a KMS key ARN like {_EXAMPLE_KEY} "
+                f"{what} {value!r}: expected a KMS key ARN like {model.EXAMPLE_KEY_ARN} "
                 "(a key, not an alias; comma separated, no spaces)"
             )
         _same_partition(value, what, partition)

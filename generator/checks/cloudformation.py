@@ -44,16 +44,11 @@ _DOC_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/referen
 _DOC_SID = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html"
 
 # Sample values a scenario feeds the template; the account and stack are AWS's documentation ones.
-SAMPLE_ACCOUNT = "111122223333"
-SAMPLE_KEY_ARNS = (
-    f"arn:aws:kms:us-east-1:{SAMPLE_ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
-    f"arn:aws:kms:us-east-1:{SAMPLE_ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890ab",
-)
-SAMPLE_EXTERNAL_ID = "clickhouse-sample-external-id"
+SAMPLE_KEY_ARNS = (model.EXAMPLE_KEY_ARN, model.EXAMPLE_MRK_KEY_ARN)
 # The longest stack name CloudFormation accepts: the role name must still fit IAM's 64 characters.
 SAMPLE_STACK_NAME = "S" * model.STACK_NAME_MAX
 SAMPLE_STACK_ID = (
-    f"arn:aws:cloudformation:us-east-1:{SAMPLE_ACCOUNT}:stack/{SAMPLE_STACK_NAME}/"
+    f"arn:aws:cloudformation:{model.EXAMPLE_REGION}:{model.EXAMPLE_ACCOUNT}:stack/{SAMPLE_STACK_NAME}/"
     "c0ffee00-1234-5678-9abc-def012345678"
 )
 
@@ -92,9 +87,9 @@ def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str,
     params = intrinsics.parameter_values(template, given)
     params.update(
         {
-            "AWS::AccountId": SAMPLE_ACCOUNT,
+            "AWS::AccountId": model.EXAMPLE_ACCOUNT,
             "AWS::Partition": model.COMMERCIAL_PARTITION,
-            "AWS::Region": "us-east-1",
+            "AWS::Region": model.EXAMPLE_REGION,
             "AWS::StackName": SAMPLE_STACK_NAME,
             "AWS::StackId": SAMPLE_STACK_ID,
         }
@@ -117,7 +112,7 @@ def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str,
 def scenarios(dist: Dist) -> Iterator[Scenario]:
     for stack, template in dist.templates.items():
         for mode in stack.modes:
-            external_ids = ("", SAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
+            external_ids = ("", model.EXAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
             for external_id in external_ids:
                 yield resolve(template, stack, mode, sample_inputs(stack, mode, external_id))
 
@@ -309,7 +304,7 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
         "PendingWindowInDays": model.PENDING_WINDOW_DAYS,
     }
     root = model.ACCOUNT_ROOT_ARN.format(
-        partition=model.COMMERCIAL_PARTITION, account=SAMPLE_ACCOUNT
+        partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
     )
     for scenario in scenarios(dist):
         keys = scenario.of_type("AWS::KMS::Key")

@@ -23,7 +23,6 @@ from typing import Any
 from generator import model, terraform
 from generator.checks import Dist, check
 from generator.model import TfModule, TfVar
-from generator.render.terraform import EXAMPLE_ACCOUNT_ID, EXAMPLE_EXTERNAL_ID, EXAMPLE_KEY_ARN
 
 Problems = Iterator[tuple[str, str]]
 
@@ -33,9 +32,9 @@ EXAMPLE_FILES = (*MODULE_FILES, "terraform.tfvars.example")
 TESTS_SUFFIX = ".tftest.hcl"
 # The inputs the apply check gives cmek-policy; the principal is left to its default on purpose.
 SAMPLE_INPUTS: dict[str, Any] = {
-    TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT_ID,
-    TfVar.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN],
-    TfVar.EXTERNAL_ID: EXAMPLE_EXTERNAL_ID,
+    TfVar.ACCOUNT_ID: model.EXAMPLE_ACCOUNT,
+    TfVar.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN],
+    TfVar.EXTERNAL_ID: model.EXAMPLE_EXTERNAL_ID,
 }
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
 
@@ -398,7 +397,9 @@ def judge_policies(
         if set(by_sid) != expected_sids or len(by_sid) != len(key.get("Statement", [])):
             yield f"key policy Sids {sorted(map(str, by_sid))}, expected {sorted(expected_sids)}"
         root = by_sid.get(model.KEY_POLICY_ROOT_SID, {})
-        root_arn = f"arn:{model.COMMERCIAL_PARTITION}:iam::{EXAMPLE_ACCOUNT_ID}:root"
+        root_arn = model.ACCOUNT_ROOT_ARN.format(
+            partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
+        )
         if _principals(root) != [root_arn]:
             yield f"key policy root statement trusts {_principals(root)}, expected [{root_arn!r}]"
         yield from _statement_problems(
@@ -419,7 +420,7 @@ def judge_policies(
             yield f"trust policy trusts {_principals(statement)}, expected [{principal!r}]"
         if _as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
             yield f"trust policy allows {statement.get('Action')!r}, expected sts:AssumeRole"
-        condition = {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: EXAMPLE_EXTERNAL_ID}}
+        condition = {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: model.EXAMPLE_EXTERNAL_ID}}
         if statement.get("Condition") != condition:
             yield f"trust policy Condition {statement.get('Condition')!r}, expected {condition!r}"
     if role is not None:

@@ -19,18 +19,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from generator import model, validate
+from generator import model
 from generator.config import Config
 from generator.model import TfModule, TfOutput, TfVar
 from generator.render.docs import TEMPLATES_DIR
 
 # Example values for tfvars, the native tests and the READMEs: AWS's documentation ARNs, reused
 # from the validation messages so that one example account exists in the project.
-EXAMPLE_KEY_ARN = validate._EXAMPLE_KEY
-EXAMPLE_ROLE_ARN = validate._EXAMPLE_ROLE
-EXAMPLE_ACCOUNT_ID = EXAMPLE_KEY_ARN.split(":")[4]
-EXAMPLE_REGION = EXAMPLE_KEY_ARN.split(":")[3]
-EXAMPLE_EXTERNAL_ID = "clickhouse-cmek-example"
 
 # RE2 (Terraform's regex engine) rejects counted repetition above 1000, so the external ID's upper
 # bound moves from the pattern into a length() test.
@@ -188,8 +183,8 @@ def _null_or(name: TfVar, condition: str) -> Hcl:
 def _variables(config: Config) -> dict[TfVar, Variable]:
     """Every variable any module or example declares, validated where a value can be wrong."""
     V = TfVar
-    role_arn_rule = f"must be an IAM role ARN like {EXAMPLE_ROLE_ARN}."
-    key_arn_rule = f"must be KMS key ARNs (keys, not aliases) like {EXAMPLE_KEY_ARN}."
+    role_arn_rule = f"must be an IAM role ARN like {model.EXAMPLE_ROLE_ARN}."
+    key_arn_rule = f"must be KMS key ARNs (keys, not aliases) like {model.EXAMPLE_KEY_ARN}."
     window = (model.PENDING_WINDOW_MIN_DAYS, model.PENDING_WINDOW_MAX_DAYS)
     specs = [
         Variable(
@@ -410,7 +405,7 @@ def _variables(config: Config) -> dict[TfVar, Variable]:
             validations=(
                 Validation(
                     _matches(V.REGION, model.REGION_PATTERN),
-                    f"The {V.REGION.value} must be a Region name like {EXAMPLE_REGION}.",
+                    f"The {V.REGION.value} must be a Region name like {model.EXAMPLE_REGION}.",
                 ),
             ),
         ),
@@ -501,12 +496,12 @@ def _module_docs() -> dict[TfModule, ModuleDoc]:
             "resources, so Terraform can test and apply it offline. The other modules take their "
             "policies from it.",
             "the policies of all three templates",
-            {**data_sources, V.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]},
+            {**data_sources, V.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN]},
         ),
         TfModule.EXISTING_KEY: ModuleDoc(
             existing.summary,
             f"`{existing.filename}`",
-            {V.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]},
+            {V.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN]},
             (
                 "Each key's own key policy must let IAM policies grant access (the default key "
                 "policy's account-root statement does); otherwise add ClickHouse's statement to it "
@@ -557,19 +552,19 @@ class Example:
 
 def _examples(config: Config) -> list[Example]:
     V = TfVar
-    common = {V.REGION: EXAMPLE_REGION, V.CLICKHOUSE_ROLE_ARN: config.principal}
+    common = {V.REGION: model.EXAMPLE_REGION, V.CLICKHOUSE_ROLE_ARN: config.principal}
     return [
         Example(
             model.Mode.EXISTING_KEY,
             (V.CLICKHOUSE_ROLE_ARN, V.KMS_KEY_ARNS, V.EXTERNAL_ID),
-            {**common, V.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]},
-            {V.EXTERNAL_ID: EXAMPLE_EXTERNAL_ID},
+            {**common, V.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN]},
+            {V.EXTERNAL_ID: model.EXAMPLE_EXTERNAL_ID},
         ),
         Example(
             model.Mode.NEW_KEY,
             (V.CLICKHOUSE_ROLE_ARN, V.ALIAS_NAME, V.KEY_ADMINISTRATOR_ARNS),
             {**common, V.ALIAS_NAME: f"{model.ALIAS_PREFIX}{model.DEFAULT_STACK_NAME}"},
-            {V.KEY_ADMINISTRATOR_ARNS: [EXAMPLE_ROLE_ARN]},
+            {V.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN]},
         ),
     ]
 
@@ -641,16 +636,18 @@ def _module_variables(config: Config) -> dict[TfModule, list[Variable]]:
 
 def _test_context() -> dict[str, Any]:
     """Values the native tests feed cmek-policy: valid examples and deliberately bad ones."""
-    key_prefix = EXAMPLE_KEY_ARN[: EXAMPLE_KEY_ARN.index(":key/") + len(":key/")]
-    key_suffix = EXAMPLE_KEY_ARN[len(key_prefix) + 8 :]
+    key_prefix = model.EXAMPLE_KEY_ARN[: model.EXAMPLE_KEY_ARN.index(":key/") + len(":key/")]
+    key_suffix = model.EXAMPLE_KEY_ARN[len(key_prefix) + 8 :]
     return {
         "partitions": partitions(),
-        "example_role_arn": EXAMPLE_ROLE_ARN,
+        "example_role_arn": model.EXAMPLE_ROLE_ARN,
         # An 11-digit account: one character short of a valid role ARN.
-        "malformed_role_arn": EXAMPLE_ROLE_ARN.replace(f":{EXAMPLE_ACCOUNT_ID}:", ":12345678901:"),
+        "malformed_role_arn": model.EXAMPLE_ROLE_ARN.replace(
+            f":{model.EXAMPLE_ACCOUNT}:", ":12345678901:"
+        ),
         "example_alias_arn": f"{key_prefix[: -len('key/')]}alias/example",
         # Enough distinct key ARNs that the role policy cannot fit IAM's inline-policy limit.
-        "too_many_keys": model.ROLE_POLICIES_MAX_CHARS // len(EXAMPLE_KEY_ARN) + 1,
+        "too_many_keys": model.ROLE_POLICIES_MAX_CHARS // len(model.EXAMPLE_KEY_ARN) + 1,
         "key_arn_format": f"{key_prefix}%08x{key_suffix}",
     }
 
@@ -679,9 +676,9 @@ def artifacts(config: Config) -> dict[str, str]:
         "example_module": EXAMPLE_MODULE_NAME,
         "examples": examples,
         "docs": docs,
-        "example_account": EXAMPLE_ACCOUNT_ID,
-        "example_key_arn": EXAMPLE_KEY_ARN,
-        "example_external_id": EXAMPLE_EXTERNAL_ID,
+        "example_account": model.EXAMPLE_ACCOUNT,
+        "example_key_arn": model.EXAMPLE_KEY_ARN,
+        "example_external_id": model.EXAMPLE_EXTERNAL_ID,
         **_test_context(),
     }
 
