@@ -173,6 +173,9 @@ DEFAULT_TEMPLATE_URL_BASE = (
     "https://s3.us-east-2.amazonaws.com/clickhouse-public-resources.clickhouse.cloud/cf-templates/"
 )
 COMMERCIAL_PARTITION = "aws"
+# The console's quick-create page, as ClickHouse's published links open it.
+CONSOLE_HOST = "{region}.console.aws.amazon.com"
+QUICK_CREATE_ROUTE = "/stacks/quickcreate"
 MANIFEST_FILE = "manifest.json"
 LINKS_FILE = "links.json"
 SNIPPET_FILE = "snippets/key-policy-statement.json"

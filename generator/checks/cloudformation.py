@@ -149,10 +149,6 @@ def _grants(scenario: Scenario) -> Iterator[tuple[str, dict[str, Any]]]:
             yield "key policy", statement
 
 
-def _where(scenario: Scenario) -> str:
-    return scenario.stack.path
-
-
 @cache
 def known_actions() -> frozenset[str]:
     """IAM actions as cfn-lint's maintained offline list knows them (not botocore operations)."""
@@ -220,14 +216,17 @@ def actions(dist: Dist) -> Iterator[tuple[str, str]]:
     for scenario in scenarios(dist):
         grants = list(_grants(scenario))
         if not grants:
-            yield _where(scenario), f"{scenario.label}: no statement grants ClickHouse any action"
+            yield (
+                scenario.stack.path,
+                f"{scenario.label}: no statement grants ClickHouse any action",
+            )
         for where, statement in grants:
             got = as_list(statement.get("Action", []))
             if set(got) != expected or len(got) != len(expected):
                 missing = sorted(expected - set(got))
                 extra = sorted(set(got) - expected)
                 yield (
-                    _where(scenario),
+                    scenario.stack.path,
                     (
                         f"{scenario.label}: {where} actions differ from profile "
                         f"{dist.config.profile.name}: missing {missing}, extra {extra}"
@@ -235,9 +234,9 @@ def actions(dist: Dist) -> Iterator[tuple[str, str]]:
                 )
             for action in got:
                 if not _action_is_known(action):
-                    yield _where(scenario), f"{where}: {action!r} is not an IAM action"
+                    yield scenario.stack.path, f"{where}: {action!r} is not an IAM action"
             if statement.get("Effect") != "Allow" or "NotAction" in statement:
-                yield _where(scenario), f"{where}: grant must be Effect Allow with Action"
+                yield scenario.stack.path, f"{where}: grant must be Effect Allow with Action"
 
 
 @check(
@@ -252,14 +251,14 @@ def resource_scoping(dist: Dist) -> Iterator[tuple[str, str]]:
                 got = as_list(statement.get("Resource", []))
                 if got != list(SAMPLE_KEY_ARNS):
                     yield (
-                        _where(scenario),
+                        scenario.stack.path,
                         (
                             f"{scenario.label}: role policy Resource is {got}, expected exactly "
                             f"{Param.KEY_ARNS.value} values"
                         ),
                     )
                 if "NotResource" in statement:
-                    yield _where(scenario), "role policy must not use NotResource"
+                    yield scenario.stack.path, "role policy must not use NotResource"
 
 
 @check(
@@ -273,7 +272,7 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
         got = set(scenario.outputs)
         if got != expected:
             yield (
-                _where(scenario),
+                scenario.stack.path,
                 (f"{scenario.label}: outputs {sorted(got)}, expected {sorted(expected)}"),
             )
         values = {name: out.get("Value") for name, out in scenario.outputs.items()}
@@ -287,7 +286,7 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
         }
         for name, value in want.items():
             if name in values and values[name] != value:
-                yield _where(scenario), f"{scenario.label}: output {name} is {values[name]!r}"
+                yield scenario.stack.path, f"{scenario.label}: output {name} is {values[name]!r}"
 
 
 @check(
@@ -310,17 +309,23 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
         keys = scenario.of_type("AWS::KMS::Key")
         if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
             yield (
-                _where(scenario),
+                scenario.stack.path,
                 f"{scenario.label}: expected one AWS::KMS::Key, found {len(keys)}",
             )
         for key in keys:
             props = key["Properties"]
             for name, value in expected_props.items():
                 if props.get(name) != value:
-                    yield _where(scenario), f"key {name} is {props.get(name)!r}, expected {value!r}"
+                    yield (
+                        scenario.stack.path,
+                        f"key {name} is {props.get(name)!r}, expected {value!r}",
+                    )
             for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
                 if key.get(policy) != model.RETAIN:
-                    yield _where(scenario), f"key {policy} is {key.get(policy)!r}, expected Retain"
+                    yield (
+                        scenario.stack.path,
+                        f"key {policy} is {key.get(policy)!r}, expected Retain",
+                    )
             root_grants = [
                 s
                 for s in statements(props["KeyPolicy"])
@@ -328,7 +333,7 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
                 and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
             ]
             if not root_grants:
-                yield _where(scenario), "key policy lacks the account-root statement (lockout)"
+                yield scenario.stack.path, "key policy lacks the account-root statement (lockout)"
 
 
 @check(
@@ -342,7 +347,7 @@ def trust(dist: Dist) -> Iterator[tuple[str, str]]:
         for role in scenario.of_type("AWS::IAM::Role"):
             for statement in statements(role["Properties"]["AssumeRolePolicyDocument"]):
                 if as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
-                    yield _where(scenario), f"trust Action is {statement.get('Action')!r}"
+                    yield scenario.stack.path, f"trust Action is {statement.get('Action')!r}"
                 condition = statement.get("Condition")
                 expected = (
                     {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}}
@@ -351,7 +356,7 @@ def trust(dist: Dist) -> Iterator[tuple[str, str]]:
                 )
                 if condition != expected:
                     yield (
-                        _where(scenario),
+                        scenario.stack.path,
                         (f"{scenario.label}: trust Condition {condition!r}, expected {expected!r}"),
                     )
 
@@ -485,7 +490,7 @@ def names(dist: Dist) -> Iterator[tuple[str, str]]:
             name = role["Properties"].get("RoleName", "")
             if not re.fullmatch(model.ROLE_NAME_PATTERN, name):
                 yield (
-                    _where(scenario),
+                    scenario.stack.path,
                     (
                         f"role name {name!r} ({len(name)} characters) is not a valid IAM role name "
                         f"for a {model.STACK_NAME_MAX}-character stack name"
@@ -494,4 +499,4 @@ def names(dist: Dist) -> Iterator[tuple[str, str]]:
             for statement in _role_policy_statements(role):
                 sid = statement.get("Sid", "")
                 if not re.fullmatch(r"[A-Za-z0-9]*", sid):
-                    yield _where(scenario), f"role policy Sid {sid!r} must be alphanumeric"
+                    yield scenario.stack.path, f"role policy Sid {sid!r} must be alphanumeric"

@@ -51,10 +51,10 @@ def targets(dist: Dist) -> Iterator[tuple[str, str]]:
         host, route, query = parse(link["url"])
         region = link["region"]
         where = f"{model.LINKS_FILE} {region} {link['template']} {link['mode']}"
-        if region not in dist.config.regions or host != f"{region}.console.aws.amazon.com":
+        if region not in dist.config.regions or host != model.CONSOLE_HOST.format(region=region):
             yield model.LINKS_FILE, f"{where}: host {host!r} is not a configured region's console"
-        if route != "/stacks/quickcreate":
-            yield model.LINKS_FILE, f"{where}: route {route!r} is not /stacks/quickcreate"
+        if route != model.QUICK_CREATE_ROUTE:
+            yield model.LINKS_FILE, f"{where}: route {route!r} is not {model.QUICK_CREATE_ROUTE}"
         expected_url = dist.config.templates.url(link["template"])
         if query.get("templateURL") != expected_url:
             yield model.LINKS_FILE, f"{where}: templateURL {query.get('templateURL')!r}"

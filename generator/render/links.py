@@ -47,8 +47,8 @@ def quick_create_url(
     query += [(f"param_{name}", value) for name, value in params.items()]
     fragment = "&".join(f"{k}={quote(v, safe=_SAFE)}" for k, v in query)
     return (
-        f"https://{region}.console.aws.amazon.com/cloudformation/home?region={region}"
-        f"#/stacks/quickcreate?{fragment}"
+        f"https://{model.CONSOLE_HOST.format(region=region)}/cloudformation/home?region={region}"
+        f"#{model.QUICK_CREATE_ROUTE}?{fragment}"
     )
 
 
