@@ -20,11 +20,19 @@ VERSION = __version__
 ENCRYPT_ACTIONS: tuple[str, ...] = ("kms:Encrypt",)
 DECRYPT_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 GENERATE_DATA_KEY_ACTIONS: tuple[str, ...] = ("kms:GenerateDataKey", "kms:GenerateDataKeyPair")
+DESCRIBE_KEY_ACTIONS: tuple[str, ...] = ("kms:DescribeKey",)
 READ_KEY_ACTIONS: tuple[str, ...] = (
-    "kms:DescribeKey",
+    *DESCRIBE_KEY_ACTIONS,
     "kms:GetKeyRotationStatus",
     "kms:GetPublicKey",
 )
+# The ReEncrypt API is authorised as two actions; the wildcard is declared on purpose and covers
+# exactly these two (KMS's service authorization reference).
+REENCRYPT_ACTIONS: tuple[str, ...] = ("kms:ReEncrypt*",)
+REENCRYPT_COVERS: tuple[str, ...] = ("kms:ReEncryptFrom", "kms:ReEncryptTo")
+# What one published version of ClickHouse's guide printed and customers copied: the API name, not
+# an IAM action. It grants nothing; anywhere in an artifact or a key policy it is a finding.
+REENCRYPT_TYPO = "kms:ReEncrypt"
 ASSUME_ROLE_ACTION = "sts:AssumeRole"
 # Only a new key's account-root statement holds this, as in AWS's default key policy.
 KMS_ALL_ACTIONS = "kms:*"
@@ -37,12 +45,19 @@ CLICKHOUSE_PRINCIPAL = "arn:aws:iam::576599896960:role/prod-kms-request-role"
 
 @dataclass(frozen=True)
 class Profile:
-    """A named version of ClickHouse's CMEK contract: whom to trust and what to grant."""
+    """A named version of ClickHouse's CMEK contract: whom to trust and what to grant.
+
+    `principal` is None where each service has its own role (v2): the user must give it.
+    `legacy` profiles keep working (their artifacts and links are published) but are not what a
+    customer should set up today.
+    """
 
     name: str
     title: str
-    principal: str
+    principal: str | None
     actions: tuple[str, ...]
+    legacy: bool
+    summary: str
 
 
 V1 = Profile(
@@ -50,10 +65,28 @@ V1 = Profile(
     title="ClickHouse Cloud CMEK v1",
     principal=CLICKHOUSE_PRINCIPAL,
     actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + GENERATE_DATA_KEY_ACTIONS + READ_KEY_ACTIONS,
+    legacy=True,
+    summary=(
+        "One shared ClickHouse principal, granted on the key or through a role in your account. "
+        "ClickHouse retired it in June 2026 (every service moved to v2)."
+    ),
+)
+V2 = Profile(
+    name="v2",
+    title="ClickHouse Cloud CMEK v2",
+    principal=None,
+    actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + REENCRYPT_ACTIONS + DESCRIBE_KEY_ACTIONS,
+    legacy=False,
+    summary=(
+        "Each service's own encryption role (an IAM role in a ClickHouse account, shown in the "
+        "service settings as the Encryption role ID) is named in the key policy."
+    ),
 )
 
-PROFILES: dict[str, Profile] = {p.name: p for p in (V1,)}
+PROFILES: dict[str, Profile] = {p.name: p for p in (V1, V2)}
+# The default keeps v1's published names and links byte for byte; v2 needs a principal anyway.
 DEFAULT_PROFILE = V1.name
+CURRENT_PROFILE = V2.name
 
 
 # --- CloudFormation names (a contract: the published console links pass these) ----------------

@@ -1,0 +1,46 @@
+"""The `cmek` subcommands: one module each, found by name, so adding a command is adding a file.
+
+A command module defines:
+
+- `NAME`: the subcommand (`"verify-key"`), and `HELP`: one line for `cmek --help`;
+- `ORDER`: where it stands in `cmek --help` (lower first);
+- `add_arguments(parser)`: its flags (argparse);
+- `run(args) -> int`: the exit code (see generator.errors). Bad input raises `InputError`, a
+  failure of the tool raises `ToolError`; the CLI prints either as one line.
+
+Heavy libraries (troposphere, cfn-lint, boto3) are imported inside `run`, so `cmek --help` stays
+fast. Commands do I/O (arguments, files, stdout, AWS); the work happens in pure modules.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import pkgutil
+from pathlib import Path
+from types import ModuleType
+
+
+def discover() -> list[ModuleType]:
+    """Every command module of this package, in `ORDER`."""
+    modules = [
+        importlib.import_module(f"{__name__}.{info.name}")
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
+    return sorted(modules, key=lambda m: (m.ORDER, m.NAME))
+
+
+def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        help="TOML file: profile, principal, template_url_base, regions (all optional)",
+    )
+
+
+def load_config(args: argparse.Namespace):
+    """The validated config of `--config` (defaults without it)."""
+    from generator import config
+
+    return config.load(args.config)

@@ -1,0 +1,55 @@
+"""`cmek links`: the quick-create console links, optionally pre-filled for one customer."""
+
+from __future__ import annotations
+
+import argparse
+
+from generator.commands import add_config_argument, load_config
+from generator.errors import EXIT_OK, InputError
+
+NAME = "links"
+HELP = "print the quick-create console links"
+ORDER = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_argument(parser)
+    parser.add_argument("--region", action="append", help="only this region (repeatable)")
+    parser.add_argument("--stack-name", default=None, help="stack name to pre-fill")
+    parser.add_argument(
+        "--key-arn",
+        action="append",
+        default=[],
+        help="key ARN to pre-fill (repeatable, or comma separated)",
+    )
+    parser.add_argument("--external-id", default="", help="external ID to pre-fill")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    import dataclasses
+    import json
+
+    from generator import model
+    from generator.render import links
+
+    config = load_config(args)
+    if args.region:
+        unknown = sorted(set(args.region) - set(config.regions))
+        if unknown:
+            raise InputError(
+                f"--region {unknown[0]!r}: expected a commercial region where CloudFormation runs"
+            )
+        config = dataclasses.replace(config, regions=tuple(sorted(set(args.region))))
+    key_arns = tuple(arn for value in args.key_arn for arn in value.split(","))
+    inputs = links.StackInputs(
+        stack_name=args.stack_name or model.DEFAULT_STACK_NAME,
+        key_arns=key_arns,
+        external_id=args.external_id,
+    )
+    if args.format == "json":
+        print(json.dumps(links.document(config, inputs), indent=2, sort_keys=True))
+    else:
+        for link in links.links(config, inputs):
+            print(f"{link.region}\t{link.template}\t{link.mode}\t{link.url}")
+    return EXIT_OK
