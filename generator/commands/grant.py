@@ -1,0 +1,270 @@
+"""`cmek grant`: add ClickHouse's statement to an existing key policy, safely.
+
+Works on a policy file (`-` for stdin; the new policy on stdout, a summary on stderr) or on a live
+key (`--key-arn`: GetKeyPolicy, a unified diff on stdout, PutKeyPolicy only with `--apply`).
+`cmek revoke` shares this module's flow (`execute`); the edits themselves are pure functions in
+generator/key_policy.py.
+
+With `--apply` the policy is read again just before PutKeyPolicy: if it changed since it was read,
+nothing is written and the command fails with exit 3 (the tool could not do its job safely; running
+it again starts from the new policy). The previous policy is saved first, as
+`<key-id>.policy.<UTC time>.json` in `--backup-dir`, and the restore command is printed. The lockout
+bypass (BypassPolicyLockoutSafetyCheck) is never set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from generator import model
+from generator.errors import EXIT_OK, InputError, ToolError, quote
+
+NAME = "grant"
+HELP = "grant ClickHouse's role the profile's actions in a key policy (file or live key)"
+ORDER = 70
+
+# `before_write` runs between the last read of a live policy and the write; tests use it to
+# change the policy at that moment through the moto server.
+Hook = Callable[[], None]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--profile", required=True, choices=sorted(model.PROFILES), help="v2 (current) or v1"
+    )
+    parser.add_argument(
+        "--principal",
+        help="IAM role ARN to grant (v2: the service's Encryption role ID; v1: default "
+        f"{model.V1.principal})",
+    )
+    add_source_arguments(parser)
+
+
+def add_source_arguments(parser: argparse.ArgumentParser) -> None:
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--policy-file", help="key policy JSON file, or - for stdin")
+    source.add_argument("--key-arn", help="the KMS key whose policy to read (and change)")
+    parser.add_argument("--region", help="default: the key ARN's region")
+    parser.add_argument("--endpoint-url", help="KMS endpoint (tests, VPC endpoints)")
+    parser.add_argument(
+        "--apply", action="store_true", help="with --key-arn: write the new policy to the key"
+    )
+    parser.add_argument(
+        "--backup-dir",
+        type=Path,
+        help="with --apply: where the previous policy is saved (default: current directory)",
+    )
+
+
+def run(args: argparse.Namespace, before_write: Hook | None = None) -> int:
+    from generator import key_policy
+
+    return execute(args, key_policy.grant, before_write)
+
+
+# --- The shared flow (grant and revoke) ----------------------------------------------------------
+
+
+def execute(
+    args: argparse.Namespace, operation: Callable[..., Any], before_write: Hook | None
+) -> int:
+    from generator import key_policy
+
+    profile = model.PROFILES[args.profile]
+    if args.policy_file is not None:
+        live_only = [
+            f for f in ("apply", "region", "endpoint_url", "backup_dir") if getattr(args, f)
+        ]
+        if live_only:
+            flag = "--" + live_only[0].replace("_", "-")
+            raise InputError(f"{flag} needs --key-arn (a policy file is printed, never applied)")
+        text = read_policy_file(args.policy_file)
+        policy = _load(text, "--policy-file")
+        account = key_policy.key_account(policy)
+        principal = _principal(args, profile, key_policy.partition_of(args.principal or ""))
+        _check(operation, profile, principal, account)
+        edit = operation(policy, profile, principal, account, text)
+        sys.stdout.write(edit.text)
+        _notes(edit.notes)
+        return EXIT_OK
+    return _live(args, profile, operation, before_write)
+
+
+def _principal(args: argparse.Namespace, profile: model.Profile, partition: str) -> str:
+    from generator import validate
+
+    if args.principal is None:
+        if profile.principal is None:
+            raise InputError(
+                f"--principal: profile {profile.name} needs the service's encryption role ARN "
+                f"(the Encryption role ID in the service settings), like {model.EXAMPLE_ROLE_ARN}"
+            )
+        return profile.principal
+    if not re.fullmatch(model.ROLE_ARN_PATTERN, args.principal):
+        raise InputError(
+            f"--principal {quote(args.principal)}: expected an IAM role ARN like "
+            f"{model.EXAMPLE_ROLE_ARN}"
+        )
+    return validate.role_arn(args.principal, "--principal", partition)
+
+
+def _check(operation, profile: model.Profile, principal: str, account: str | None) -> None:
+    from generator import key_policy
+
+    if operation is key_policy.grant:
+        try:
+            key_policy.check_grantee(profile, principal, account)
+        except InputError as exc:
+            raise exc.within("--principal") from None
+
+
+def read_policy_file(name: str) -> str:
+    """The file's text (stdin for `-`), bounded in size and UTF-8, or one-line `InputError`."""
+    limit = model.POLICY_FILE_MAX_BYTES
+    try:
+        if name == "-":
+            data = sys.stdin.buffer.read(limit + 1)
+        else:
+            with open(name, "rb") as handle:
+                data = handle.read(limit + 1)
+    except OSError as exc:
+        raise InputError(f"--policy-file {quote(name)}: cannot read: {exc.strerror}") from None
+    if len(data) > limit:
+        raise InputError(f"--policy-file {quote(name)}: larger than {limit} bytes")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"--policy-file {quote(name)}: not UTF-8 text") from None
+
+
+def _load(text: str, what: str) -> dict:
+    from generator import iam_policy
+
+    try:
+        return iam_policy.load(text)
+    except InputError as exc:
+        raise exc.within(what) from None
+
+
+def _notes(notes: tuple[str, ...]) -> None:
+    for note in notes:
+        print(note, file=sys.stderr)
+
+
+# --- Live keys -----------------------------------------------------------------------------------
+
+
+def _live(args, profile: model.Profile, operation, before_write: Hook | None) -> int:
+    from generator import aws, key_policy, validate
+
+    key_arn = _key_arn(args.key_arn, validate)
+    _endpoint(args.region, args.endpoint_url)
+    if args.backup_dir is not None and not args.apply:
+        raise InputError("--backup-dir needs --apply (a dry run writes nothing)")
+    backup_dir = _backup_dir(args.backup_dir) if args.apply else None
+    principal = _principal(args, profile, key_policy.partition_of(key_arn))
+    account = key_policy.account_of(key_arn)
+    _check(operation, profile, principal, account)
+    kms = aws.client("kms", args.region or key_arn.split(":")[3], args.endpoint_url)
+    text = _read_live(kms, key_arn)
+    edit = operation(_load(text, f"key policy of {key_arn}"), profile, principal, account, text)
+    _notes(edit.notes)
+    if not edit.changed:
+        return EXIT_OK
+    sys.stdout.write(key_policy.diff(edit.before, edit.after, key_arn))
+    if backup_dir is None:
+        print("dry run: the key was not changed; add --apply to write this policy", file=sys.stderr)
+        return EXIT_OK
+    saved = apply_policy(kms, key_arn, text, edit.text, backup_dir, before_write)
+    print(
+        f"applied: the key policy of {key_arn} was replaced; the previous policy is in {saved}; "
+        f"to restore it: aws kms put-key-policy --key-id {key_arn} "
+        f"--policy-name {model.KEY_POLICY_NAME} --policy file://{saved}",
+        file=sys.stderr,
+    )
+    return EXIT_OK
+
+
+def _key_arn(value: str, validate) -> str:
+    if len(value) > 2048 or not re.fullmatch(model.KEY_ARN_PATTERN, value):
+        raise InputError(
+            f"--key-arn {quote(value)}: expected a KMS key ARN like {model.EXAMPLE_KEY_ARN}"
+        )
+    return validate.key_arns([value], "--key-arn", value.split(":")[1])[0]
+
+
+def _endpoint(region: str | None, endpoint_url: str | None) -> None:
+    if region is not None and not re.fullmatch(model.REGION_PATTERN, region):
+        raise InputError(f"--region {quote(region)}: expected a region like {model.EXAMPLE_REGION}")
+    if endpoint_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", endpoint_url):
+        raise InputError(f"--endpoint-url {quote(endpoint_url)}: expected an http(s) URL")
+
+
+def _backup_dir(value: Path | None) -> Path:
+    path = value if value is not None else Path.cwd()
+    if not path.is_dir():
+        raise InputError(f"--backup-dir {quote(path)}: not a directory")
+    return path
+
+
+def _read_live(kms: Any, key_arn: str) -> str:
+    from generator import aws
+
+    response = aws.call(
+        f"GetKeyPolicy on {key_arn}",
+        kms.get_key_policy,
+        KeyId=key_arn,
+        PolicyName=model.KEY_POLICY_NAME,
+    )
+    return response["Policy"]
+
+
+def apply_policy(
+    kms: Any,
+    key_arn: str,
+    read: str,
+    new_text: str,
+    backup_dir: Path,
+    before_write: Hook | None = None,
+) -> Path:
+    """Write `new_text` to the key if its policy is still the one `read`; return the backup file.
+
+    KMS has no conditional write: the policy is read again right before PutKeyPolicy, which
+    narrows the window to two calls. The backup is written before the key is changed.
+    """
+    from generator import aws
+
+    if before_write is not None:
+        before_write()
+    if json.loads(_read_live(kms, key_arn)) != json.loads(read):
+        raise ToolError(
+            f"the key policy of {key_arn} changed since it was read; nothing was written; "
+            "run the command again to start from the new policy"
+        )
+    saved = _save_backup(backup_dir, key_arn, read)
+    aws.call(
+        f"PutKeyPolicy on {key_arn}",
+        kms.put_key_policy,
+        KeyId=key_arn,
+        PolicyName=model.KEY_POLICY_NAME,
+        Policy=new_text,
+    )
+    return saved
+
+
+def _save_backup(backup_dir: Path, key_arn: str, text: str) -> Path:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    path = backup_dir / f"{key_arn.rsplit('/', 1)[1]}.policy.{stamp}.json"
+    try:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise ToolError(f"cannot save the previous policy to {path}: {exc.strerror}") from None
+    return path
