@@ -1,0 +1,130 @@
+"""`cmek verify-key`: ClickHouse's "is this key usable?" verdict, once or watching.
+
+Exit 0 valid, 1 not valid, 2 bad input, 3 the check could not run (AWS refused the caller, no
+connection). With `--watch` it runs until interrupted and exits 0 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
+
+NAME = "verify-key"
+HELP = "check that ClickHouse can use a KMS key, and say what to change when it cannot"
+ORDER = 60
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from generator import model
+
+    parser.add_argument("key_arn", metavar="KEY_ARN", help="the key's ARN (an alias ARN works)")
+    parser.add_argument(
+        "--profile",
+        choices=tuple(model.PROFILES),
+        default=model.CURRENT_PROFILE,
+        help=f"the ClickHouse contract to check (default {model.CURRENT_PROFILE})",
+    )
+    parser.add_argument(
+        "--principal",
+        help="ClickHouse's principal: v2 the service's encryption role ARN (required); "
+        "v1 defaults to the shared role",
+    )
+    parser.add_argument(
+        "--role-arn", help="v1 role flow: the role in your account that ClickHouse assumes"
+    )
+    parser.add_argument("--region", help="where to look for the key (default: the ARN's region)")
+    parser.add_argument("--endpoint-url", help="KMS and IAM endpoint (a VPC endpoint, moto)")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also run GenerateDataKey, Decrypt (and ReEncrypt for v2) with your credentials",
+    )
+    parser.add_argument(
+        "--watch",
+        metavar="SECONDS",
+        help="check again every SECONDS (ClickHouse uses "
+        f"{model.CLICKHOUSE_CHECK_INTERVAL_SECONDS}) and print a line when the verdict changes; "
+        "runs until interrupted",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from generator import verify_key
+
+    request = _request(args)
+    interval = _interval(args.watch)
+    if interval is not None:
+        return _watch(request, args, interval)
+    report = verify_key.verify(request, args.endpoint_url)
+    if args.format == "json":
+        print(json.dumps(verify_key.to_dict(report), indent=2))
+    else:
+        print(verify_key.render_text(report), end="")
+    return EXIT_OK if report.valid else EXIT_CHECK_FAILED
+
+
+def _request(args: argparse.Namespace):
+    from generator import model, validate, verify_key
+
+    try:
+        key = verify_key.parse_key_ref(args.key_arn)
+    except InputError as exc:
+        raise exc.within("KEY_ARN") from None
+    region = args.region or key.region
+    if not re.fullmatch(model.REGION_PATTERN, region):
+        raise InputError(f"--region {region!r}: expected a region name like {model.EXAMPLE_REGION}")
+    profile = model.PROFILES[args.profile]
+    principal = args.principal or profile.principal
+    if principal is None:
+        raise InputError(
+            f"--principal: required with --profile {profile.name}: the service's encryption role "
+            f"ARN (Encryption role ID in the service settings), like {model.EXAMPLE_ROLE_ARN}"
+        )
+    validate.role_arn(principal, "--principal", key.partition)
+    if args.role_arn is not None:
+        if profile is not model.V1:
+            raise InputError(
+                f"--role-arn: the role flow is {model.V1.name} only; with --profile "
+                f"{profile.name} the key policy names the service's role (--principal)"
+            )
+        validate.role_arn(args.role_arn, "--role-arn", key.partition)
+    return verify_key.Request(key, region, profile, principal, args.role_arn, args.live)
+
+
+def _interval(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise InputError(f"--watch {value!r}: expected a positive number of seconds, like 600")
+    return seconds
+
+
+def _watch(request, args: argparse.Namespace, interval: float) -> int:
+    """Watch until Ctrl-C, which ends it quietly with exit 0 (it is how a watch is stopped)."""
+    import time
+    from datetime import UTC, datetime
+
+    from generator import verify_key
+
+    line = verify_key.watch_record if args.format == "json" else verify_key.watch_line
+
+    def check_once() -> verify_key.Observation:
+        return verify_key.observe(lambda: verify_key.verify(request, args.endpoint_url))
+
+    def emit(at, current, previous) -> None:
+        print(line(at, current, previous), flush=True)
+
+    try:
+        verify_key.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK
