@@ -130,6 +130,8 @@ class Stack:
     slug: str
     modes: tuple[Mode, ...]
     summary: str
+    # Whose grant the template renders: v1's shared principal, or v2's per-service role.
+    profile: Profile = V1
 
     @property
     def filename(self) -> str:
@@ -517,3 +519,34 @@ TF_EXAMPLE_PATHS: dict[Mode, str] = {
 # KMS answers only over TLS, so a key-policy Deny conditioned on this key being false never
 # applies to ClickHouse's requests (verify-key reports it and sets it aside).
 SECURE_TRANSPORT_CONDITION_KEY = "aws:SecureTransport"
+
+# --- CMEK v2 artifacts (issue 6): names the CloudFormation and Terraform renderers share ---------
+# v2's new-key template: the key policy names the service's encryption role (no role in the
+# customer's account, no external ID).
+STACK_V2_NEW_KEY = Stack(
+    "cmek-v2-new-key",
+    (Mode.NEW_KEY,),
+    "New KMS key whose key policy grants your service's encryption role (CMEK v2).",
+    V2,
+)
+# The v2 template's required parameter, and in the v1 key templates the optional one that adds the
+# v2 statement beside v1's (moving a v1 key to v2 is two stack updates, no key replacement).
+PARAM_ENCRYPTION_ROLE_ARN = "EncryptionRoleArn"
+# In the v1 key templates: "false" drops the v1 statement once the service runs on v2.
+PARAM_KEEP_V1_ACCESS = "KeepV1Access"
+KEEP_V1_ACCESS_VALUES: tuple[str, str] = ("true", "false")
+COND_HAS_ENCRYPTION_ROLE = "HasEncryptionRole"
+COND_KEEP_V1_ACCESS = "KeepV1Access"
+ENCRYPTION_ROLE_LABEL = "ClickHouse service encryption role ARN"
+ENCRYPTION_ROLE_DESCRIPTION = (
+    "The service's Encryption role ID (ClickHouse Cloud console: service settings, "
+    "Transparent Data Encryption), an IAM role ARN in a ClickHouse account."
+)
+# Terraform: the profile variable of cmek-policy and cmek-new-key, the statement-only output, and
+# the example that creates a ClickHouse service, its key and the association in one apply.
+TF_VAR_PROFILE = "profile"
+TF_OUTPUT_CLICKHOUSE_STATEMENT_JSON = "clickhouse_statement_json"
+TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2 = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provider-v2"
+CLICKHOUSE_PROVIDER_SOURCE = "ClickHouse/clickhouse"
+# transparent_data_encryption.role_id and the key association resource arrived in 3.5.0.
+CLICKHOUSE_PROVIDER_VERSION = ">= 3.5.0, < 4.0.0"
