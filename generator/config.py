@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import model, regions, validate
-from generator.errors import InputError
+from generator.errors import InputError, quote
 
 _S3_PATH_STYLE = re.compile(r"https://s3\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9.-]{3,63})/(.*)")
 _S3_VIRTUAL_HOSTED = re.compile(
@@ -51,13 +51,13 @@ def parse_template_url_base(value: str, what: str = "template_url_base") -> Temp
     elif m := _S3_VIRTUAL_HOSTED.fullmatch(value):
         bucket, region, prefix = m.groups()
     else:
-        raise InputError(f"{what} {value!r}: {expected}")
+        raise InputError(f"{what} {quote(value)}: {expected}")
     if not _BUCKET.fullmatch(bucket) or ".." in bucket:
-        raise InputError(f"{what} {value!r}: bucket {bucket!r} is not a valid S3 bucket name")
+        raise InputError(f"{what} {quote(value)}: bucket {bucket!r} is not a valid S3 bucket name")
     if region not in regions.cloudformation_regions(model.COMMERCIAL_PARTITION):
-        raise InputError(f"{what} {value!r}: {region!r} is not a commercial AWS region")
+        raise InputError(f"{what} {quote(value)}: {region!r} is not a commercial AWS region")
     if not _PREFIX.fullmatch(prefix):
-        raise InputError(f"{what} {value!r}: {expected}")
+        raise InputError(f"{what} {quote(value)}: {expected}")
     return TemplateLocation(bucket, region, prefix)
 
 
@@ -74,15 +74,18 @@ class Config:
 
 
 def load(path: Path | None) -> Config:
-    """Read and validate a config file; None gives the defaults."""
+    """Read and validate a config file; None gives the defaults.
+
+    Errors name the file, not the flag that named it: the command adds that.
+    """
     if path is None:
         return Config()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise InputError(f"--config {str(path)!r}: cannot read it ({exc.strerror})") from None
+        raise InputError(f"{quote(path)}: cannot read it ({exc.strerror})") from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"--config {str(path)!r}: expected a TOML file ({exc})") from None
+        raise InputError(f"{quote(path)}: expected a TOML file ({exc})") from None
     return from_mapping(data, source=str(path))
 
 
@@ -90,12 +93,12 @@ def from_mapping(data: dict, source: str = "config") -> Config:
     unknown = sorted(set(data) - set(_KEYS))
     if unknown:
         raise InputError(
-            f"{source}: unknown key {unknown[0]!r}, expected one of {', '.join(_KEYS)}"
+            f"{source}: unknown key {quote(unknown[0])}, expected one of {', '.join(_KEYS)}"
         )
     profile_name = _string(data, "profile", model.DEFAULT_PROFILE, source)
     if profile_name not in model.PROFILES:
         raise InputError(
-            f"{source}: profile {profile_name!r}: expected one of {', '.join(model.PROFILES)}"
+            f"{source}: profile {quote(profile_name)}: expected one of {', '.join(model.PROFILES)}"
         )
     profile = model.PROFILES[profile_name]
     principal = validate.role_arn(
@@ -111,7 +114,7 @@ def from_mapping(data: dict, source: str = "config") -> Config:
 def _string(data: dict, key: str, default: str, source: str) -> str:
     value = data.get(key, default)
     if not isinstance(value, str):
-        raise InputError(f"{source}: {key} {value!r}: expected a string")
+        raise InputError(f"{source}: {key} {quote(value)}: expected a string")
     return value
 
 
@@ -121,10 +124,12 @@ def _regions(data: dict, source: str) -> tuple[str, ...]:
         return known
     value = data["regions"]
     if not isinstance(value, list) or not value or not all(isinstance(r, str) for r in value):
-        raise InputError(f"{source}: regions {value!r}: expected a non-empty list of region names")
+        raise InputError(
+            f"{source}: regions {quote(value)}: expected a non-empty list of region names"
+        )
     for region in value:
         if region not in known:
             raise InputError(
-                f"{source}: regions: {region!r} is not a commercial CloudFormation region"
+                f"{source}: regions: {quote(region)} is not a commercial CloudFormation region"
             )
     return tuple(sorted(set(value)))

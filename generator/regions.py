@@ -12,12 +12,14 @@ import json
 from functools import cache
 from pathlib import Path
 
+from generator.errors import ToolError
+
 
 @cache
 def _endpoints() -> dict:
     spec = importlib.util.find_spec("botocore")
     if spec is None or spec.origin is None:
-        raise RuntimeError("botocore is not installed: pip install -e .")
+        raise ToolError("botocore is not installed: reinstall cmek with its dependencies")
     return json.loads((Path(spec.origin).parent / "data" / "endpoints.json").read_text())
 
 

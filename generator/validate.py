@@ -1,17 +1,20 @@
-"""Validation of values a user types: each failure is one line naming the value and the need."""
+"""Validation of values a user types: each failure is one line naming the value and the need.
+
+`what` names the value for the reader (a config key, or a flag the command passes in).
+"""
 
 from __future__ import annotations
 
 import re
 
 from generator import model
-from generator.errors import InputError
+from generator.errors import InputError, quote
 
 
 def role_arn(value: str, what: str, partition: str = model.COMMERCIAL_PARTITION) -> str:
     if not re.fullmatch(model.ROLE_ARN_PATTERN, value):
         raise InputError(
-            f"{what} {value!r}: expected an IAM role ARN like {model.EXAMPLE_ROLE_ARN}"
+            f"{what} {quote(value)}: expected an IAM role ARN like {model.EXAMPLE_ROLE_ARN}"
         )
     _same_partition(value, what, partition)
     return value
@@ -25,7 +28,7 @@ def key_arns(
     for value in values:
         if not re.fullmatch(model.KEY_ARN_PATTERN, value):
             raise InputError(
-                f"{what} {value!r}: expected a KMS key ARN like {model.EXAMPLE_KEY_ARN} "
+                f"{what} {quote(value)}: expected a KMS key ARN like {model.EXAMPLE_KEY_ARN} "
                 "(a key, not an alias; comma separated, no spaces)"
             )
         _same_partition(value, what, partition)
@@ -40,7 +43,7 @@ def key_arns(
 def external_id(value: str, what: str) -> str:
     if not re.fullmatch(model.EXTERNAL_ID_PATTERN, value):
         raise InputError(
-            f"{what} {value[:40]!r}: expected empty or "
+            f"{what} {quote(value)}: expected empty or "
             f"{model.EXTERNAL_ID_MIN}-{model.EXTERNAL_ID_MAX} "
             f"characters of {model.EXTERNAL_ID_CHARS_TEXT}"
         )
@@ -50,7 +53,7 @@ def external_id(value: str, what: str) -> str:
 def stack_name(value: str, what: str) -> str:
     if not re.fullmatch(model.STACK_NAME_PATTERN, value):
         raise InputError(
-            f"{what} {value[:40]!r}: expected 1-{model.STACK_NAME_MAX} letters, digits and "
+            f"{what} {quote(value)}: expected 1-{model.STACK_NAME_MAX} letters, digits and "
             "hyphens, "
             "starting with a letter"
         )
@@ -60,4 +63,4 @@ def stack_name(value: str, what: str) -> str:
 def _same_partition(arn: str, what: str, partition: str) -> None:
     found = arn.split(":", 2)[1]
     if found != partition:
-        raise InputError(f"{what} {arn!r}: expected partition {partition!r}, found {found!r}")
+        raise InputError(f"{what} {quote(arn)}: expected partition {partition!r}, found {found!r}")

@@ -12,7 +12,7 @@ import pytest
 
 from generator import build, model
 from generator.config import Config
-from generator.errors import InputError
+from generator.errors import InputError, ToolError
 
 DIST = Path(__file__).resolve().parent.parent / "dist"
 
@@ -76,7 +76,7 @@ def test_failing_write_leaves_existing_dist_untouched(tmp_path: Path, built: Pat
     build.write(build.artifacts(Config()), out)
     before = _tree(out)
     # A path that cannot be written (a file where a directory must go) fails mid-way.
-    with pytest.raises(InputError, match="cannot write there"):
+    with pytest.raises(ToolError, match="cannot write"):
         build.write({"a.txt": "x", "a.txt/b.txt": "y"}, out)
     assert _tree(out) == before
     assert sorted(os.listdir(tmp_path)) == ["dist"], "staging directories left behind"
@@ -100,7 +100,7 @@ def test_failing_swap_restores_the_old_dist(
         real_replace(src, dst)
 
     monkeypatch.setattr(os, "replace", replace_failing_on_swap_in)
-    with pytest.raises(InputError, match="Device or resource busy"):
+    with pytest.raises(ToolError, match="Device or resource busy"):
         build.write({"new.txt": "x"}, out)
     monkeypatch.undo()
     assert len(calls) == 3, calls  # aside, failed swap-in, restore

@@ -1,136 +1,61 @@
-"""Each check passes on a good build and fires on a bad fixture: the build with one defect.
+"""Every check, judged by its fixtures: one format for CloudFormation and Terraform alike.
 
-A bad fixture is written as an edit of the rendered file (text replaced as a user or a broken
-renderer would leave it), so the checks are proven to judge artifacts, not the model.
+tests/check_fixtures/<CHECK-ID>/ holds `pass*.yaml` and `fail*.yaml`. Each describes edits applied
+to a copy of a fresh build (as a user or a broken renderer would leave the files) and the exact
+findings the check must produce: `{id, file, count}` for each, nothing more. A passing fixture
+expects none. A crashing check produces `CMEK-INTERNAL`, which no fixture expects, so no fixture
+can pass by crashing.
+
+Edits: `replace` (literal text, `count` times, default all) or `regex` (Python re.sub), each with
+`with` (where `{pad}` stands for `pad` x characters); `write` (whole file); `delete` (file or
+directory). Every `replace` and `regex` must match, so a fixture cannot go stale silently.
 """
 
 from __future__ import annotations
 
-import json
+import re
 import shutil
-from collections.abc import Callable
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from generator import model
-from generator.checks import Dist, load_all, run_all
+from generator.checks import INTERNAL_ID, DistDir, discover, run_all
 from generator.config import Config
 
+FIXTURES = Path(__file__).resolve().parent / "check_fixtures"
 EXISTING = model.STACK_EXISTING_KEY.path
 NEW = model.STACK_NEW_KEY.path
 COMBINED = model.STACK_COMBINED.path
 
 
-def replace(path: str, old: str, new: str, count: int = -1) -> Callable[[Path], None]:
-    def edit(root: Path) -> None:
-        target = root / path
-        text = target.read_text()
-        assert old in text, f"fixture is stale: {old!r} not in {path}"
-        target.write_text(text.replace(old, new, count))
-
-    return edit
+def _fixtures() -> list[Any]:
+    return [
+        pytest.param(path, id=f"{path.parent.name}/{path.stem}")
+        for path in sorted(FIXTURES.glob("*/*.yaml"))
+    ]
 
 
-def edit_links(change: Callable[[dict], None]) -> Callable[[Path], None]:
-    def edit(root: Path) -> None:
-        target = root / model.LINKS_FILE
-        data = json.loads(target.read_text())
-        change(data)
-        target.write_text(json.dumps(data))
-
-    return edit
-
-
-def _drop_region_links(data: dict) -> None:
-    data["links"] = [x for x in data["links"] if x["region"] != "eu-west-1"]
-
-
-def _bad_link_param(data: dict) -> None:
-    data["links"][0]["url"] += "&param_KMSKeyArns=alias/not-a-key"
-
-
-def _unknown_link_param(data: dict) -> None:
-    data["links"][0]["url"] += "&param_KmsKeyArns=x"
-
-
-def _foreign_template_url(data: dict) -> None:
-    link = data["links"][0]
-    link["url"] = link["url"].replace("clickhouse-public-resources", "someone-else")
-
-
-# check id -> bad fixtures (each an edit of a good build that the check must report)
-BAD_FIXTURES: dict[str, list[Callable[[Path], None]]] = {
-    "CMEK-DIST-001": [lambda root: (root / model.SNIPPET_FILE).unlink()],
-    "CMEK-DIST-002": [
-        lambda root: (root / "extra.txt").write_text("stray"),
-        replace(model.DOCS_FILE, "do not edit", "edited"),
-    ],
-    "CMEK-DIST-003": [
-        replace(NEW, "Resources:\n", "Resources: [\n"),
-        lambda root: (root / COMBINED).write_text("[1]\n"),
-    ],
-    "CMEK-LINT-001": [
-        replace(NEW, "PendingWindowInDays: 30", "PendingWindowInDays: 3"),
-        replace(EXISTING, "kms:Decrypt", "kms:ReEncrypt"),
-    ],
-    "CMEK-CFN-001": [
-        replace(
-            COMBINED, "Default: arn:aws:iam::576599896960", "Default: arn:aws:iam::576599896961"
-        ),
-        replace(NEW, "AWS: !Ref 'ClickHouseRole'", "AWS: arn:aws:iam::576599896960:root"),
-    ],
-    "CMEK-CFN-002": [
-        replace(EXISTING, "                  - kms:GetPublicKey\n", "", 1),
-        replace(NEW, "kms:GenerateDataKeyPair", "kms:GenerateDataKey*"),
-        replace(COMBINED, "kms:DescribeKey", "kms:DescribeKeys"),
-    ],
-    "CMEK-CFN-003": [
-        replace(EXISTING, "Resource: !Ref 'KMSKeyArns'", "Resource: '*'"),
-        replace(COMBINED, "Resource: !Ref 'KMSKeyArns'", "Resource: !Select [0, !Ref KMSKeyArns]"),
-    ],
-    "CMEK-CFN-004": [
-        replace(COMBINED, "    Condition: CreateRole\n    Value: !GetAtt", "    Value: !GetAtt"),
-        replace(NEW, "  KeyArn:\n", "  KeyARN:\n"),
-        replace(EXISTING, "      - 0\n", "      - 1\n"),
-    ],
-    "CMEK-CFN-005": [
-        replace(NEW, "EnableKeyRotation: true", "EnableKeyRotation: false"),
-        replace(COMBINED, "DeletionPolicy: Retain", "DeletionPolicy: Delete"),
-        replace(NEW, "- kms:*\n", "- kms:Describe*\n"),
-    ],
-    "CMEK-CFN-006": [
-        replace(EXISTING, "sts:ExternalId: !Ref 'ExternalId'", "sts:ExternalId: fixed"),
-        replace(COMBINED, "- HasExternalId\n", "- CreateRole\n"),
-    ],
-    "CMEK-CFN-007": [
-        replace(NEW, "arn:${AWS::Partition}:iam::", "arn:aws:iam::"),
-    ],
-    "CMEK-CFN-008": [
-        replace(EXISTING, "Description: ARNs", "Description: " + "x" * 51_200 + " ARNs"),
-    ],
-    "CMEK-CFN-009": [
-        replace(
-            COMBINED,
-            "- !Ref 'KMSCreate'\n      - 'false'",
-            "- !Ref 'KMSCreate'\n      - 'never'",
-            1,
-        ),
-    ],
-    "CMEK-CFN-010": [
-        replace(EXISTING, "Sid: AllowClickHouseAccess", "Sid: Allow ClickHouse Access"),
-        replace(EXISTING, "- ClickHouseCMEK-\n", "- ClickHouseCustomerManagedEncryptionKey-\n"),
-    ],
-    "CMEK-LINK-001": [edit_links(_foreign_template_url)],
-    "CMEK-LINK-002": [edit_links(_bad_link_param), edit_links(_unknown_link_param)],
-    "CMEK-LINK-003": [edit_links(_drop_region_links)],
-}
-
-CASES = [
-    pytest.param(check_id, edit, id=f"{check_id}-{n}")
-    for check_id, edits in BAD_FIXTURES.items()
-    for n, edit in enumerate(edits)
-]
+def _apply(root: Path, edit: dict[str, Any]) -> None:
+    target = root / edit["file"]
+    if edit.get("delete"):
+        shutil.rmtree(target) if target.is_dir() else target.unlink()
+        return
+    if "write" in edit:
+        target.write_text(edit["write"], encoding="utf-8")
+        return
+    text = target.read_text(encoding="utf-8")
+    new = edit["with"].replace("{pad}", "x" * edit.get("pad", 0))
+    if "replace" in edit:
+        assert edit["replace"] in text, f"stale fixture: {edit['replace']!r} not in {edit['file']}"
+        changed = text.replace(edit["replace"], new, edit.get("count", -1))
+    else:
+        changed, n = re.subn(edit["regex"], new, text, count=edit.get("count", 0))
+        assert n, f"stale fixture: {edit['regex']!r} matches nothing in {edit['file']}"
+    target.write_text(changed, encoding="utf-8")
 
 
 @pytest.fixture
@@ -140,27 +65,40 @@ def copy(built: Path, tmp_path: Path) -> Path:
     return target
 
 
+@pytest.mark.parametrize("path", _fixtures())
+def test_fixture_produces_exactly_its_findings(path: Path, copy: Path) -> None:
+    check_id = path.parent.name
+    fixture = yaml.safe_load(path.read_text(encoding="utf-8"))
+    for edit in fixture["edits"]:
+        _apply(copy, edit)
+    findings = run_all(DistDir(copy, Config()), only=[check_id])
+    got = Counter((f.check_id, f.path) for f in findings)
+    expected = Counter({(e["id"], e["file"]): e["count"] for e in fixture["expect"]})
+    assert got == expected, [str(f) for f in findings]
+    if path.stem.startswith("pass"):
+        assert expected == Counter()
+    else:
+        assert expected and set(expected) <= {(check_id, f) for _, f in expected}
+
+
+def test_every_check_has_a_passing_and_a_failing_fixture() -> None:
+    for check_id in discover():
+        names = [p.stem for p in (FIXTURES / check_id).glob("*.yaml")]
+        assert any(n.startswith("pass") for n in names), f"{check_id} has no pass fixture"
+        assert any(n.startswith("fail") for n in names), f"{check_id} has no fail fixture"
+    assert {p.name for p in FIXTURES.iterdir()} <= set(discover()), "fixtures of unknown checks"
+
+
 def test_good_build_has_no_findings(built: Path, default_config: Config) -> None:
-    assert run_all(Dist(built, default_config)) == []
-
-
-def test_every_cloudformation_check_has_a_bad_fixture() -> None:
-    ids = {i for i in load_all() if not i.startswith("CMEK-TF-")}
-    assert ids <= set(BAD_FIXTURES), sorted(ids - set(BAD_FIXTURES))
+    assert run_all(DistDir(built, default_config)) == []
 
 
 def test_checks_are_documented() -> None:
-    for check in load_all().values():
-        assert check.description.endswith("."), check.id
-        assert check.doc.startswith("https://"), check.id
-
-
-@pytest.mark.parametrize(("check_id", "edit"), CASES)
-def test_bad_fixture_is_reported(check_id: str, edit: Callable, copy: Path) -> None:
-    edit(copy)
-    findings = run_all(Dist(copy, Config()), only=[check_id])
-    assert findings, f"{check_id} missed the defect"
-    assert {f.check_id for f in findings} == {check_id}
+    for check in discover().values():
+        assert check.description.endswith(".") and "\n" not in check.description, check.id
+        assert check.source_url.startswith("https://"), check.id
+        module, function = check.code.split(":")
+        assert module.startswith("generator.checks.") and function.isidentifier(), check.code
 
 
 DAMAGE = {
@@ -176,8 +114,26 @@ DAMAGE = {
 
 
 @pytest.mark.parametrize("damage", DAMAGE.values(), ids=DAMAGE.keys())
-def test_damaged_artifacts_are_findings_not_crashes(damage: Callable, copy: Path) -> None:
+def test_damaged_artifacts_are_findings_not_crashes(damage: Any, copy: Path) -> None:
     damage(copy)
-    findings = run_all(Dist(copy, Config()))
+    findings = run_all(DistDir(copy, Config()))
     assert findings
     assert all(isinstance(f.message, str) and f.message for f in findings)
+
+
+def test_one_defect_seen_in_several_scenarios_is_one_finding(copy: Path) -> None:
+    # The combined template's key is judged in every scenario that creates it; one broken
+    # property is one finding that names those scenarios.
+    _apply(copy, {"file": NEW, "replace": "EnableKeyRotation: true", "with": "Enable: true"})
+    findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-005"])
+    assert len(findings) == 1, [str(f) for f in findings]
+    assert findings[0].scenarios and "EnableKeyRotation" in findings[0].message
+
+
+def test_a_crashing_check_is_an_internal_finding(copy: Path) -> None:
+    # A role without its trust policy: CMEK-CFN-006 reads that key unguarded, so it crashes,
+    # and the crash must come out as CMEK-INTERNAL naming the check, never as its own verdict.
+    _apply(copy, {"file": EXISTING, "replace": "AssumeRolePolicyDocument:", "with": "Trust:"})
+    findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-006"])
+    assert [f.check_id for f in findings] == [INTERNAL_ID], [str(f) for f in findings]
+    assert "CMEK-CFN-006" in findings[0].message and "crashed" in findings[0].message

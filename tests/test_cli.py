@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,68 @@ def test_help_and_version() -> None:
     assert "build" in cmek("--help").stdout
     assert cmek("--version").stdout.strip() == f"cmek {model.VERSION}"
     assert cmek().returncode == 2
+
+
+def _with_a_bug(*args: str) -> subprocess.CompletedProcess[str]:
+    # A stand-in for a bug: a renderer raising an exception no layer expects. The CLI runs in its
+    # own interpreter, as users run it; only the renderer is replaced, in that process.
+    code = (
+        "import sys\n"
+        "from generator import build, cli\n"
+        "def broken(*a, **k):\n"
+        "    raise KeyError('boom')\n"
+        "build.artifacts = broken\n"
+        "sys.exit(cli.main(sys.argv[1:]))\n"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code, *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def test_internal_error_exits_3_in_one_line_without_traceback(tmp_path: Path) -> None:
+    result = _with_a_bug("build", "--out", str(tmp_path / "out"))
+    assert result.returncode == 3
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "internal error: KeyError" in lines[0] and "--debug" in lines[0]
+    assert "Traceback" not in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = _with_a_bug("--debug", "build", "--out", str(tmp_path / "out"))
+    assert result.returncode == 3
+    assert "Traceback" in result.stderr and ", in broken\n" in result.stderr
+
+
+def test_a_write_the_os_refuses_exits_3(tmp_path: Path) -> None:
+    # /proc takes no new directories, even for root: the tool cannot write there.
+    result = cmek("build", "--out", "/proc/cmek-test/dist")
+    assert result.returncode == 3, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "cannot write '/proc/cmek-test/dist'" in lines[0]
+
+
+def test_bad_out_names_the_flag(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    result = cmek("build", "--out", str(tmp_path / "file"))
+    assert result.returncode == 2
+    assert result.stderr.startswith("cmek: error: --out ") and "found a file" in result.stderr
+
+
+def test_config_errors_name_the_flag_and_the_file(tmp_path: Path) -> None:
+    path = write_config(tmp_path, 'profile = "v9"')
+    result = cmek("snippet", "--config", path)
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"cmek: error: --config {path}: profile 'v9'")
+    missing = cmek("snippet", "--config", str(tmp_path / "none.toml"))
+    assert missing.returncode == 2 and "--config '" in missing.stderr
+    assert "cannot read it" in missing.stderr
+
+
+def test_check_exit_codes_0_and_1(tmp_path: Path, built: Path) -> None:
+    assert cmek("check", str(built)).returncode == 0
+    copy = tmp_path / "dist"
+    shutil.copytree(built, copy)
+    (copy / "extra.txt").write_text("stray")
+    result = cmek("check", str(copy))
+    assert result.returncode == 1 and "CMEK-DIST-002" in result.stdout

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import build, config, validate
-from generator.checks import Dist, load_all, run_all
+from generator.checks import DistDir, discover, run_all
 from generator.render import cloudformation, links
 from generator.render.links import StackInputs
 
@@ -33,7 +33,7 @@ stack_names = st.builds(
     st.text(string.ascii_letters + string.digits + "-", max_size=127),
 )
 
-LINK_CHECKS = [i for i in load_all() if i.startswith("CMEK-LINK-")]
+LINK_CHECKS = [i for i in discover() if i.startswith("CMEK-LINK-")]
 SLOW = {
     "deadline": None,
     "suppress_health_check": [HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -49,7 +49,7 @@ def test_every_rendering_passes_check(
     cfg = config.from_mapping({"principal": principal, "regions": ["us-east-1", "eu-west-1"]})
     out = tmp_path_factory.mktemp("prop") / "dist"
     build.write(build.artifacts(cfg, inputs), out)
-    assert run_all(Dist(out, cfg)) == []
+    assert run_all(DistDir(out, cfg)) == []
 
 
 @settings(max_examples=60, **SLOW)
@@ -61,7 +61,7 @@ def test_any_customer_inputs_give_links_the_templates_accept(
     cfg = config.Config()
     out = tmp_path_factory.mktemp("links") / "dist"
     build.write(cloudformation.artifacts(cfg) | links.artifacts(cfg, inputs), out)
-    assert run_all(Dist(out, cfg), only=LINK_CHECKS) == []
+    assert run_all(DistDir(out, cfg), only=LINK_CHECKS) == []
 
 
 @given(keys=st.lists(key_arns, min_size=1, max_size=3), external_id=external_ids)

@@ -23,9 +23,8 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from generator import model, terraform
+from generator import model, terraform_runner
 from generator.model import Param, TfModule, TfOutput, TfVar
-from generator.render.terraform import partitions
 
 KEY, TRUST, ROLE = TfOutput.KEY_POLICY_JSON, TfOutput.TRUST_POLICY_JSON, TfOutput.ROLE_POLICY_JSON
 _stack_names = (f"cmek-equivalence-{n}" for n in itertools.count())
@@ -53,7 +52,7 @@ def test_normalise_keeps_what_iam_tells_apart() -> None:
 
 @st.composite
 def inputs(draw: st.DrawFn) -> dict[str, Any]:
-    partition = draw(st.sampled_from(partitions()))
+    partition = draw(st.sampled_from(model.PARTITIONS))
     account = draw(st.from_regex(r"[0-9]{12}", fullmatch=True))
     path = draw(st.from_regex(r"([A-Za-z0-9+=,.@_-]{1,12}/){0,2}", fullmatch=True))
     name = draw(st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,64}", fullmatch=True))
@@ -93,7 +92,7 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
 
 
 def terraform_documents(built: Path, case: dict[str, Any]) -> dict[TfOutput, Any]:
-    outputs = terraform.apply_outputs(
+    outputs = terraform_runner.apply_outputs(
         built / TfModule.POLICY.path,
         {
             TfVar.CLICKHOUSE_ROLE_ARN: case["principal"],

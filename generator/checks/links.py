@@ -3,21 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from generator import model
-from generator.checks import Dist, check
-
-_DOC_QUICK_CREATE = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
-    "cfn-console-create-stacks-quick-create-links.html"
-)
-_DOC_PARAMETERS = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/"
-    "parameters-section-structure.html"
-)
+from generator.checks import DistDir, Problems, check, sources
 
 
 def parse(url: str) -> tuple[str, str, dict[str, str]]:
@@ -44,9 +34,9 @@ def value_error(spec: dict[str, Any], value: str) -> str | None:
 @check(
     "CMEK-LINK-001",
     "Each link opens the configured template URL in a configured region with a legal stack name.",
-    _DOC_QUICK_CREATE,
+    sources.CFN_QUICK_CREATE,
 )
-def targets(dist: Dist) -> Iterator[tuple[str, str]]:
+def targets(dist: DistDir) -> Problems:
     for link in dist.links["links"]:
         host, route, query = parse(link["url"])
         region = link["region"]
@@ -67,9 +57,9 @@ def targets(dist: Dist) -> Iterator[tuple[str, str]]:
 @check(
     "CMEK-LINK-002",
     "Every param_ in a link names a real parameter of its template with a value it accepts.",
-    _DOC_PARAMETERS,
+    sources.CFN_PARAMETERS,
 )
-def parameters(dist: Dist) -> Iterator[tuple[str, str]]:
+def parameters(dist: DistDir) -> Problems:
     templates = {stack.filename: t for stack, t in dist.templates.items()}
     for link in dist.links["links"]:
         template = templates.get(link["template"])
@@ -91,9 +81,9 @@ def parameters(dist: Dist) -> Iterator[tuple[str, str]]:
 @check(
     "CMEK-LINK-003",
     "Every configured region has a link for each template and mode, KMSCreate matching the mode.",
-    _DOC_QUICK_CREATE,
+    sources.CFN_QUICK_CREATE,
 )
-def coverage(dist: Dist) -> Iterator[tuple[str, str]]:
+def coverage(dist: DistDir) -> Problems:
     seen = {(x["region"], x["template"], x["mode"]): x for x in dist.links["links"]}
     for region in dist.config.regions:
         for stack in model.STACKS:

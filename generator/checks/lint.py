@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from functools import cache
 
-from generator.checks import Dist, check
+from generator.checks import DistDir, Problem, check, sources
 
 LINT_REGIONS = ["us-east-1"]
 
@@ -25,9 +25,9 @@ def _rules():
 @check(
     "CMEK-LINT-001",
     "cfn-lint (pinned) reports no error, warning or informational finding in any template.",
-    "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md",
+    sources.CFN_LINT_RULES,
 )
-def cfn_lint(dist: Dist) -> Iterator[tuple[str, str]]:
+def cfn_lint(dist: DistDir) -> Iterator[Problem]:
     from cfnlint.api import ManualArgs, lint
 
     config = ManualArgs(include_checks=["I"], regions=LINT_REGIONS)
@@ -35,4 +35,6 @@ def cfn_lint(dist: Dist) -> Iterator[tuple[str, str]]:
         for match in lint(
             dist.read(stack.path), rules=_rules(), regions=LINT_REGIONS, config=config
         ):
-            yield stack.path, (f"cfn-lint {match.rule.id} line {match.linenumber}: {match.message}")
+            yield Problem(
+                stack.path, f"cfn-lint {match.rule.id}: {match.message}", line=match.linenumber
+            )

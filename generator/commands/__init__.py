@@ -42,5 +42,9 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
 def load_config(args: argparse.Namespace):
     """The validated config of `--config` (defaults without it)."""
     from generator import config
+    from generator.errors import InputError
 
-    return config.load(args.config)
+    try:
+        return config.load(args.config)
+    except InputError as exc:
+        raise exc.within("--config") from None

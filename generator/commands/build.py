@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from generator.commands import add_config_argument, load_config
-from generator.errors import EXIT_OK
+from generator.errors import EXIT_OK, InputError
 
 NAME = "build"
 HELP = "render every artifact into a dist directory"
@@ -22,6 +22,9 @@ def run(args: argparse.Namespace) -> int:
     from generator import build
 
     files = build.artifacts(load_config(args))
-    build.write(files, args.out)
+    try:
+        build.write(files, args.out)
+    except InputError as exc:
+        raise exc.within("--out") from None
     print(f"wrote {len(files)} files to {args.out}")
     return EXIT_OK

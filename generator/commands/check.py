@@ -12,17 +12,61 @@ from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 NAME = "check"
 HELP = "lint and check a dist directory"
 ORDER = 20
+FORMATS = ("text", "json", "sarif", "markdown")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
     parser.add_argument("dir", nargs="?", type=Path, default=Path("dist"), help="directory (dist)")
-    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text, json, sarif (SARIF 2.1.0 for code scanning) or markdown (--list only)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the checks (id, description, source, code)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    from generator.checks import discover, report
+
+    checks = discover()
+    if args.list:
+        _print_list(checks, args.format)
+        return EXIT_OK
+    if args.format == "markdown":
+        raise InputError("--format 'markdown': expected it with --list (it prints the checks)")
+    findings = _findings(args)
+    if args.format == "json":
+        findings_json = [report.finding_json(f) for f in findings]
+        catalogue = report.catalogue(checks.values())
+        print(json.dumps({"checks": catalogue, "findings": findings_json}, indent=2))
+    elif args.format == "sarif":
+        print(json.dumps(report.sarif(checks.values(), findings, args.dir.as_posix()), indent=2))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{len(checks)} checks, {len(findings)} findings")
+    return EXIT_CHECK_FAILED if findings else EXIT_OK
+
+
+def _print_list(checks: dict, output: str) -> None:
+    from generator.checks import report
+
+    if output == "markdown":
+        print(report.markdown(checks.values()), end="")
+    elif output in ("json", "sarif"):
+        print(json.dumps(report.catalogue(checks.values()), indent=2))
+    else:
+        for entry in report.catalogue(checks.values()):
+            print(f"{entry['id']}\t{entry['code']}\t{entry['description']}")
+
+
+def _findings(args: argparse.Namespace) -> list:
     from generator import model
-    from generator.checks import Dist, load_all, run_all
+    from generator.checks import DistDir, run_all
 
     config = load_config(args)
     expected = f"expected a directory built by `cmek build` (with {model.MANIFEST_FILE})"
@@ -32,25 +76,4 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(f"DIR {quote(args.dir)}: {exc.strerror}; {expected}") from None
     if not is_dist:
         raise InputError(f"DIR {quote(args.dir)}: {expected}")
-    findings = run_all(Dist(args.dir, config))
-    checks = load_all()
-    if args.format == "json":
-        print(
-            json.dumps(
-                {
-                    "checks": [
-                        {"id": c.id, "description": c.description, "doc": c.doc}
-                        for c in checks.values()
-                    ],
-                    "findings": [
-                        {"id": f.check_id, "path": f.path, "message": f.message} for f in findings
-                    ],
-                },
-                indent=2,
-            )
-        )
-    else:
-        for finding in findings:
-            print(finding)
-        print(f"{len(checks)} checks, {len(findings)} findings")
-    return EXIT_CHECK_FAILED if findings else EXIT_OK
+    return run_all(DistDir(args.dir, config))

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from generator import model
+    from generator import model, validate
     from generator.render import links
 
     config = load_config(args)
@@ -41,12 +41,12 @@ def run(args: argparse.Namespace) -> int:
                 f"--region {unknown[0]!r}: expected a commercial region where CloudFormation runs"
             )
         config = dataclasses.replace(config, regions=tuple(sorted(set(args.region))))
-    key_arns = tuple(arn for value in args.key_arn for arn in value.split(","))
-    inputs = links.StackInputs(
-        stack_name=args.stack_name or model.DEFAULT_STACK_NAME,
-        key_arns=key_arns,
-        external_id=args.external_id,
-    )
+    stack_name = validate.stack_name(args.stack_name or model.DEFAULT_STACK_NAME, "--stack-name")
+    key_arns = [arn for value in args.key_arn for arn in value.split(",")]
+    if args.key_arn:
+        validate.key_arns(key_arns, "--key-arn")
+    external_id = validate.external_id(args.external_id, "--external-id")
+    inputs = links.StackInputs(stack_name, tuple(key_arns), external_id)
     if args.format == "json":
         print(json.dumps(links.document(config, inputs), indent=2, sort_keys=True))
     else:

@@ -6,21 +6,7 @@ from pathlib import Path
 
 from generator import model
 from generator.config import Config
-from generator.render import links
-
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent.parent / "templates"
-
-
-def environment():
-    """A Jinja2 environment over templates/ that fails on undefined names and never autoescapes."""
-    import jinja2
-
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        autoescape=False,
-    )
+from generator.render import links, templating
 
 
 def render(config: Config, files: dict[str, str]) -> str:
@@ -40,8 +26,8 @@ def render(config: Config, files: dict[str, str]) -> str:
         {str(Path(p).parent) for p in files if p.startswith("terraform/") and p.endswith(".tf")}
     )
     return (
-        environment()
-        .get_template("docs/README.md.j2")
+        templating.environment("docs")
+        .get_template("README.md.j2")
         .render(
             version=model.VERSION,
             profile=config.profile,

@@ -12,6 +12,7 @@ from urllib.parse import quote
 from generator import model, validate
 from generator.config import Config
 from generator.model import Mode, Param, Stack
+from generator.render.dist_json import to_json
 
 # Characters left readable in the fragment: ARNs and S3 URLs stay as users recognise them.
 _SAFE = ":/,"
@@ -34,10 +35,10 @@ class StackInputs:
     external_id: str = ""
 
     def __post_init__(self) -> None:
-        validate.stack_name(self.stack_name, "--stack-name")
+        validate.stack_name(self.stack_name, "stack name")
         if self.key_arns:
-            validate.key_arns(list(self.key_arns), "--key-arn")
-        validate.external_id(self.external_id, "--external-id")
+            validate.key_arns(list(self.key_arns), "key ARNs")
+        validate.external_id(self.external_id, "external ID")
 
 
 def quick_create_url(
@@ -95,6 +96,4 @@ def document(config: Config, inputs: StackInputs | None = None) -> dict:
 
 
 def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, str]:
-    from generator.build import to_json
-
     return {model.LINKS_FILE: to_json(document(config, inputs))}

@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 
 from generator import model
-from generator.checks import Dist, check
-
-_DOC_INTEGRITY = (
-    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html"
-)
+from generator.checks import DistDir, Problems, check, sources
 
 
 @check(
     "CMEK-DIST-001",
     "Every template, links.json, the snippet and manifest.json are present.",
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-console-create-stacks-quick-create-links.html",
+    sources.CFN_QUICK_CREATE,
 )
-def present(dist: Dist) -> Iterator[tuple[str, str]]:
+def present(dist: DistDir) -> Problems:
     required = [s.path for s in model.STACKS]
     required += [model.LINKS_FILE, model.SNIPPET_FILE, model.MANIFEST_FILE]
     for relpath in required:
@@ -29,9 +24,9 @@ def present(dist: Dist) -> Iterator[tuple[str, str]]:
 @check(
     "CMEK-DIST-002",
     "Every file matches its manifest.json sha256 and size, and no file is unlisted.",
-    _DOC_INTEGRITY,
+    sources.S3_INTEGRITY,
 )
-def manifest(dist: Dist) -> Iterator[tuple[str, str]]:
+def manifest(dist: DistDir) -> Problems:
     if not dist.exists(model.MANIFEST_FILE):
         return
     listed = {entry["path"]: entry for entry in dist.manifest["files"]}
@@ -59,8 +54,8 @@ def manifest(dist: Dist) -> Iterator[tuple[str, str]]:
 @check(
     "CMEK-DIST-003",
     "Every CloudFormation template parses as YAML with CloudFormation's short-form tags.",
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/template-formats.html",
+    sources.CFN_TEMPLATE_FORMATS,
 )
-def parses(dist: Dist) -> Iterator[tuple[str, str]]:
+def parses(dist: DistDir) -> Problems:
     for stack, error in dist.parse_errors.items():
         yield stack.path, error

@@ -15,33 +15,8 @@ from functools import cache
 from typing import Any
 
 from generator import model
-from generator.checks import Dist, check, intrinsics
+from generator.checks import DistDir, Problems, check, intrinsics, sources
 from generator.model import Mode, Param, Stack
-
-_DOC_KMS_POLICY = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-overview.html"
-_DOC_KMS_ROOT = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
-_DOC_IAM_QUOTAS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html"
-_DOC_CFN_QUOTAS = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cloudformation-limits.html"
-)
-_DOC_CFN_RULES = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html"
-)
-_DOC_CFN_OUTPUTS = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/outputs-section-structure.html"
-)
-_DOC_PSEUDO = (
-    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/pseudo-parameter-reference.html"
-)
-_DOC_ROLE_POLICY = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html"
-)
-_DOC_EXTERNAL_ID = (
-    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html"
-)
-_DOC_ROTATION = "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html"
-_DOC_ACTIONS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awskeymanagementservice.html"
-_DOC_SID = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_sid.html"
 
 # Sample values a scenario feeds the template; the account and stack are AWS's documentation ones.
 SAMPLE_KEY_ARNS = (model.EXAMPLE_KEY_ARN, model.EXAMPLE_MRK_KEY_ARN)
@@ -109,7 +84,7 @@ def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str,
     return Scenario(stack, mode, given, present("Resources"), present("Outputs"))
 
 
-def scenarios(dist: Dist) -> Iterator[Scenario]:
+def scenarios(dist: DistDir) -> Iterator[Scenario]:
     for stack, template in dist.templates.items():
         for mode in stack.modes:
             external_ids = ("", model.EXAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
@@ -174,9 +149,9 @@ def _action_is_known(action: str) -> bool:
 @check(
     "CMEK-CFN-001",
     "ClickHouse's principal is the ClickHouseRole parameter, defaulting to the configured ARN.",
-    _DOC_EXTERNAL_ID,
+    sources.IAM_EXTERNAL_ID,
 )
-def principal(dist: Dist) -> Iterator[tuple[str, str]]:
+def principal(dist: DistDir) -> Problems:
     expected = dist.config.principal
     for stack, template in dist.templates.items():
         default = template.get("Parameters", {}).get(Param.CLICKHOUSE_ROLE.value, {}).get("Default")
@@ -196,29 +171,31 @@ def principal(dist: Dist) -> Iterator[tuple[str, str]]:
                 s for k in scenario.of_type("AWS::KMS::Key") for s in _clickhouse_key_statements(k)
             ]
             if not trusts and not keys:
-                yield stack.path, f"{mode.value}: nothing trusts or grants ClickHouse's principal"
+                yield stack.path, "nothing trusts or grants ClickHouse's principal", mode.value
             for statement in trusts + keys:
                 got = as_list(statement.get("Principal", {}).get("AWS"))
                 if got != [other]:
                     yield (
                         stack.path,
-                        (f"{mode.value}: principal {got} ignores the ClickHouseRole parameter"),
+                        f"principal {got} ignores the ClickHouseRole parameter",
+                        mode.value,
                     )
 
 
 @check(
     "CMEK-CFN-002",
     "ClickHouse is granted exactly the profile's actions, each a real IAM action, no wildcard.",
-    _DOC_ACTIONS,
+    sources.KMS_ACTIONS,
 )
-def actions(dist: Dist) -> Iterator[tuple[str, str]]:
+def actions(dist: DistDir) -> Problems:
     expected = set(dist.config.profile.actions)
     for scenario in scenarios(dist):
         grants = list(_grants(scenario))
         if not grants:
             yield (
                 scenario.stack.path,
-                f"{scenario.label}: no statement grants ClickHouse any action",
+                "no statement grants ClickHouse any action",
+                scenario.label,
             )
         for where, statement in grants:
             got = as_list(statement.get("Action", []))
@@ -228,23 +205,32 @@ def actions(dist: Dist) -> Iterator[tuple[str, str]]:
                 yield (
                     scenario.stack.path,
                     (
-                        f"{scenario.label}: {where} actions differ from profile "
+                        f"{where} actions differ from profile "
                         f"{dist.config.profile.name}: missing {missing}, extra {extra}"
                     ),
+                    scenario.label,
                 )
             for action in got:
                 if not _action_is_known(action):
-                    yield scenario.stack.path, f"{where}: {action!r} is not an IAM action"
+                    yield (
+                        scenario.stack.path,
+                        f"{where}: {action!r} is not an IAM action",
+                        scenario.label,
+                    )
             if statement.get("Effect") != "Allow" or "NotAction" in statement:
-                yield scenario.stack.path, f"{where}: grant must be Effect Allow with Action"
+                yield (
+                    scenario.stack.path,
+                    f"{where}: grant must be Effect Allow with Action",
+                    scenario.label,
+                )
 
 
 @check(
     "CMEK-CFN-003",
     "The role's policy names exactly the KMSKeyArns keys as Resource, never '*'.",
-    _DOC_ROLE_POLICY,
+    sources.IAM_RESOURCE,
 )
-def resource_scoping(dist: Dist) -> Iterator[tuple[str, str]]:
+def resource_scoping(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
         for role in scenario.of_type("AWS::IAM::Role"):
             for statement in _role_policy_statements(role):
@@ -253,27 +239,33 @@ def resource_scoping(dist: Dist) -> Iterator[tuple[str, str]]:
                     yield (
                         scenario.stack.path,
                         (
-                            f"{scenario.label}: role policy Resource is {got}, expected exactly "
+                            f"role policy Resource is {got}, expected exactly "
                             f"{Param.KEY_ARNS.value} values"
                         ),
+                        scenario.label,
                     )
                 if "NotResource" in statement:
-                    yield scenario.stack.path, "role policy must not use NotResource"
+                    yield (
+                        scenario.stack.path,
+                        "role policy must not use NotResource",
+                        scenario.label,
+                    )
 
 
 @check(
     "CMEK-CFN-004",
     "Each mode has its outputs: KeyArn always, RoleArn only when the stack grants an existing key.",
-    _DOC_CFN_OUTPUTS,
+    sources.CFN_OUTPUTS,
 )
-def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
+def outputs(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
         expected = {o.value for o in model.OUTPUTS_BY_MODE[scenario.mode]}
         got = set(scenario.outputs)
         if got != expected:
             yield (
                 scenario.stack.path,
-                (f"{scenario.label}: outputs {sorted(got)}, expected {sorted(expected)}"),
+                f"outputs {sorted(got)}, expected {sorted(expected)}",
+                scenario.label,
             )
         values = {name: out.get("Value") for name, out in scenario.outputs.items()}
         want = {
@@ -286,16 +278,16 @@ def outputs(dist: Dist) -> Iterator[tuple[str, str]]:
         }
         for name, value in want.items():
             if name in values and values[name] != value:
-                yield scenario.stack.path, f"{scenario.label}: output {name} is {values[name]!r}"
+                yield scenario.stack.path, f"output {name} is {values[name]!r}", scenario.label
 
 
 @check(
     "CMEK-CFN-005",
     f"A new key is symmetric, rotated, retained, has a {model.PENDING_WINDOW_DAYS}-day window "
     "and keeps root access.",
-    _DOC_ROTATION,
+    sources.KMS_ROTATION,
 )
-def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
+def key_protection(dist: DistDir) -> Problems:
     expected_props = {
         "KeySpec": model.KEY_SPEC,
         "KeyUsage": model.KEY_USAGE,
@@ -310,7 +302,8 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
         if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
             yield (
                 scenario.stack.path,
-                f"{scenario.label}: expected one AWS::KMS::Key, found {len(keys)}",
+                f"expected one AWS::KMS::Key, found {len(keys)}",
+                scenario.label,
             )
         for key in keys:
             props = key["Properties"]
@@ -319,12 +312,14 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
                     yield (
                         scenario.stack.path,
                         f"key {name} is {props.get(name)!r}, expected {value!r}",
+                        scenario.label,
                     )
             for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
                 if key.get(policy) != model.RETAIN:
                     yield (
                         scenario.stack.path,
                         f"key {policy} is {key.get(policy)!r}, expected Retain",
+                        scenario.label,
                     )
             root_grants = [
                 s
@@ -333,21 +328,29 @@ def key_protection(dist: Dist) -> Iterator[tuple[str, str]]:
                 and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
             ]
             if not root_grants:
-                yield scenario.stack.path, "key policy lacks the account-root statement (lockout)"
+                yield (
+                    scenario.stack.path,
+                    "key policy lacks the account-root statement (lockout)",
+                    scenario.label,
+                )
 
 
 @check(
     "CMEK-CFN-006",
     "The role trusts only ClickHouseRole for sts:AssumeRole, with sts:ExternalId exactly when set.",
-    _DOC_EXTERNAL_ID,
+    sources.IAM_EXTERNAL_ID,
 )
-def trust(dist: Dist) -> Iterator[tuple[str, str]]:
+def trust(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
         external_id = scenario.given.get(Param.EXTERNAL_ID.value, "")
         for role in scenario.of_type("AWS::IAM::Role"):
             for statement in statements(role["Properties"]["AssumeRolePolicyDocument"]):
                 if as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
-                    yield scenario.stack.path, f"trust Action is {statement.get('Action')!r}"
+                    yield (
+                        scenario.stack.path,
+                        f"trust Action is {statement.get('Action')!r}",
+                        scenario.label,
+                    )
                 condition = statement.get("Condition")
                 expected = (
                     {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}}
@@ -357,7 +360,8 @@ def trust(dist: Dist) -> Iterator[tuple[str, str]]:
                 if condition != expected:
                     yield (
                         scenario.stack.path,
-                        (f"{scenario.label}: trust Condition {condition!r}, expected {expected!r}"),
+                        f"trust Condition {condition!r}, expected {expected!r}",
+                        scenario.label,
                     )
 
 
@@ -375,13 +379,13 @@ def _strings(node: Any) -> Iterator[str]:
 @check(
     "CMEK-CFN-007",
     "ARNs the template builds use ${AWS::Partition}, never a hard-coded partition.",
-    _DOC_PSEUDO,
+    sources.CFN_PSEUDO_PARAMETERS,
 )
-def partition(dist: Dist) -> Iterator[tuple[str, str]]:
+def partition(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
         for section in ("Resources", "Outputs", "Conditions", "Rules"):
             for text in _strings(template.get(section, {})):
-                if re.search(r"arn:aws(-[a-z-]+)?:", text):
+                if re.search(rf"arn:{model.PARTITION_PATTERN}:", text):
                     yield stack.path, f"{section}: hard-coded partition in {text!r}"
 
 
@@ -405,9 +409,9 @@ def _largest_key_arns() -> str:
 @check(
     "CMEK-CFN-008",
     "Template body and policies stay within AWS size limits for the largest accepted inputs.",
-    _DOC_IAM_QUOTAS,
+    sources.IAM_QUOTAS,
 )
-def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
+def sizes(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
         size = len(dist.read(stack.path).encode())
         if size > model.TEMPLATE_BODY_MAX_BYTES:
@@ -453,9 +457,9 @@ def sizes(dist: Dist) -> Iterator[tuple[str, str]]:
 @check(
     "CMEK-CFN-009",
     "The combined template's Rule rejects KMSCreate=false with no key ARNs, before any resource.",
-    _DOC_CFN_RULES,
+    sources.CFN_RULES,
 )
-def rules(dist: Dist) -> Iterator[tuple[str, str]]:
+def rules(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
         if not stack.combined:
             continue
@@ -470,21 +474,22 @@ def rules(dist: Dist) -> Iterator[tuple[str, str]]:
             if not intrinsics.rule_failures(template, params):
                 yield (
                     stack.path,
-                    (f"KMSCreate=false with KMSKeyArns={key_arns!r} is not rejected by a Rule"),
+                    "KMSCreate=false without a key ARN is not rejected by a Rule",
+                    f"KMSKeyArns={key_arns!r}",
                 )
         for mode in stack.modes:
             params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
             if failures := intrinsics.rule_failures(template, params):
-                yield stack.path, f"{mode.value}: a valid parameter set is rejected: {failures}"
+                yield stack.path, f"a valid parameter set is rejected: {failures}", mode.value
 
 
 @check(
     "CMEK-CFN-010",
     f"Role names fit IAM's {model.ROLE_NAME_MAX} characters for any stack name; role-policy Sids "
     "are alphanumeric.",
-    _DOC_SID,
+    sources.IAM_SID,
 )
-def names(dist: Dist) -> Iterator[tuple[str, str]]:
+def names(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
         for role in scenario.of_type("AWS::IAM::Role"):
             name = role["Properties"].get("RoleName", "")
@@ -499,4 +504,8 @@ def names(dist: Dist) -> Iterator[tuple[str, str]]:
             for statement in _role_policy_statements(role):
                 sid = statement.get("Sid", "")
                 if not re.fullmatch(r"[A-Za-z0-9]*", sid):
-                    yield scenario.stack.path, f"role policy Sid {sid!r} must be alphanumeric"
+                    yield (
+                        scenario.stack.path,
+                        f"role policy Sid {sid!r} must be alphanumeric",
+                        scenario.label,
+                    )
