@@ -8,21 +8,20 @@ principal and actions), in two parts:
   with its status and, for each failure, what to change (the exact statement: the same text as
   `cmek snippet`, or the `cmek grant` command that adds it). Key and role policies are judged by
   `generator.iam_policy`, the one evaluator grant, verify-key and the audit share;
-- a thin edge: `fetch` asks AWS for those facts through `generator.aws`, and `watch` repeats the
-  verdict at an interval, speaking only when it changes.
+- a thin edge (verify_key_fetch.py): `fetch` asks AWS for those facts through `generator.aws`;
+  verify_key_report.py prints the verdict and `watch` repeats it, speaking only when it changes.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass
-from datetime import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from generator import iam_policy, model
-from generator.errors import InputError, ToolError, quote
+from generator.errors import InputError, quote
 
 PASS = "pass"
 FAIL = "fail"
@@ -353,7 +352,7 @@ def key_policy_checks(request: Request, policy_text: str | None, key_arn: str) -
         return [Check("key-policy", FAIL, f"the key policy cannot be read: {exc}")]
     checks = [_tls_note(tls_denies)] if tls_denies else []
     subject = request.role_arn or request.principal
-    foreign = _account(subject) != request.key.account
+    foreign = account_of(subject) != request.key.account
     account_counts = request.role_arn is not None or foreign
     grants = iam_policy.evaluate(policy, subject, real_actions(request.profile), key_arn)
     root = f"arn:{request.key.partition}:iam::{request.key.account}:root"
@@ -407,7 +406,7 @@ def _tls_note(labels: tuple[str, ...]) -> Check:
     )
 
 
-def _account(arn: str) -> str:
+def account_of(arn: str) -> str:
     return arn.split(":")[4]
 
 
@@ -423,7 +422,7 @@ def _grant_check(
     if grant.allowed and (grant.via == iam_policy.VIA_PRINCIPAL or account_counts):
         how = ""
         if grant.via == iam_policy.VIA_ACCOUNT:
-            how = f", which names account {_account(subject)}: its IAM policies must allow it too"
+            how = f", which names account {account_of(subject)}: its IAM policies must allow it too"
         return Check(check_id, PASS, f"allowed by {names}{how}")
     if grant.allowed:
         return Check(
@@ -639,286 +638,3 @@ def live_check(live: LiveResult) -> Check:
     if live.ok:
         return Check("live", PASS, f"round trip {steps} succeeded; {LIVE_CAVEAT}")
     return Check("live", FAIL, f"round trip failed ({steps}): {live.error}; {LIVE_CAVEAT}")
-
-
-# --- Output ----------------------------------------------------------------------------------
-
-
-def verdict_line(report: Report) -> str:
-    request = report.request
-    subject = request.role_arn or request.principal
-    failed = sum(1 for c in report.checks if c.status == FAIL)
-    counts = f"{failed} of {len(report.checks)} checks failed" if failed else "all checks passed"
-    return (
-        f"{report.verdict}: {report.key_arn} for {subject} "
-        f"(profile {request.profile.name}; {counts})"
-    )
-
-
-def render_text(report: Report) -> str:
-    """The verdict line, one line per check, then what to change (each fix once)."""
-    width = max(len(c.id) for c in report.checks)
-    lines = [verdict_line(report)]
-    lines += [f"  {c.status:<4}  {c.id:<{width}}  {c.summary}" for c in report.checks]
-    fixes = [
-        fix for status in (FAIL, WARN) for c in report.checks if c.status == status for fix in c.fix
-    ]
-    if fixes:
-        lines += ["", "What to change:"]
-        for fix in dict.fromkeys(fixes):
-            first, *rest = fix.splitlines()
-            lines += [f"- {first}", *(f"  {line}" for line in rest)]
-    return "\n".join(lines) + "\n"
-
-
-def to_dict(report: Report) -> dict[str, Any]:
-    request = report.request
-    return {
-        "verdict": report.verdict,
-        "valid": report.valid,
-        "key_arn": request.key.arn,
-        "resolved_key_arn": report.key_arn,
-        "region": request.region,
-        "profile": request.profile.name,
-        "principal": request.principal,
-        "role_arn": request.role_arn,
-        "checks": [asdict(check) for check in report.checks],
-    }
-
-
-# --- Watching --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Observation:
-    state: str
-    reasons: tuple[str, ...]
-
-
-def observe(verify_once: Callable[[], Report]) -> Observation:
-    """One verdict for a watch: a check that could not run is a state of its own, not an exit."""
-    try:
-        report = verify_once()
-    except ToolError as exc:
-        return Observation(UNCHECKED, (str(exc),))
-    return Observation(report.verdict, report.reasons)
-
-
-def watch(
-    check_once: Callable[[], Observation],
-    interval: float,
-    emit: Callable[[datetime, Observation, Observation | None], None],
-    sleep: Callable[[float], None],
-    now: Callable[[], datetime],
-    max_checks: int | None = None,
-) -> None:
-    """Check, then again every `interval` seconds, calling `emit` for the first verdict and each
-    change. Runs until interrupted; `max_checks` bounds it (tests)."""
-    previous: Observation | None = None
-    count = 0
-    while True:
-        current = check_once()
-        count += 1
-        if previous is None or current.state != previous.state:
-            emit(now(), current, previous)
-        previous = current
-        if max_checks is not None and count >= max_checks:
-            return
-        sleep(interval)
-
-
-def watch_line(at: datetime, current: Observation, previous: Observation | None) -> str:
-    was = f"was {previous.state}" if previous else "first check"
-    why = f": {'; '.join(current.reasons)}" if current.reasons else ""
-    return f"{at:%Y-%m-%dT%H:%M:%SZ} {current.state} ({was}){why}"
-
-
-def watch_record(at: datetime, current: Observation, previous: Observation | None) -> str:
-    return json.dumps(
-        {
-            "time": f"{at:%Y-%m-%dT%H:%M:%SZ}",
-            "verdict": current.state,
-            "was": previous.state if previous else None,
-            "reasons": list(current.reasons),
-        }
-    )
-
-
-# --- The AWS edge ----------------------------------------------------------------------------
-
-
-def verify(request: Request, endpoint_url: str | None = None) -> Report:
-    return evaluate(request, fetch(request, endpoint_url))
-
-
-def fetch(request: Request, endpoint_url: str | None = None) -> Facts:
-    """Ask AWS for what the checks need; a refusal to the caller raises (exit 3)."""
-    from generator import aws
-
-    kms = aws.client("kms", request.region, endpoint_url)
-    metadata, missing = _describe(kms, request.key.arn)
-    if metadata is None:
-        return Facts(metadata=None, not_found=missing)
-    key_arn = metadata["Arn"]
-    policy = _call(
-        f"GetKeyPolicy on {key_arn}",
-        kms.get_key_policy,
-        KeyId=key_arn,
-        PolicyName=model.KEY_POLICY_NAME,
-    )["Policy"]
-    rotation, note = _rotation(kms, key_arn)
-    role = _role(request, endpoint_url) if request.role_arn else None
-    live = _live(kms, key_arn, request.profile, metadata) if request.live else None
-    return Facts(metadata, "", policy, rotation, note, role, live)
-
-
-class CallerDenied(ToolError):
-    """AWS refused the credentials running the check: the check could not run (exit 3)."""
-
-
-def _call(what: str, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
-    from generator import aws
-
-    try:
-        return aws.call(what, fn, **kwargs)
-    except aws.AwsError as exc:
-        if _denied(exc):
-            raise CallerDenied(f"could not check: {exc}. {NOT_THE_KEY}") from exc
-        raise
-
-
-def _denied(exc: Any) -> bool:
-    if exc.code in ("AccessDenied", "AccessDeniedException"):
-        return True
-    # moto answers an IAM refusal on a JSON-protocol service (KMS) with an XML body, so botocore
-    # reports the HTTP status as the code; AWS itself sends AccessDeniedException with 403 too.
-    response = getattr(exc.__cause__, "response", {}) or {}
-    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403
-
-
-def _describe(kms: Any, key_id: str) -> tuple[Mapping[str, Any] | None, str]:
-    from generator import aws
-
-    try:
-        return _call(f"DescribeKey on {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"], ""
-    except aws.AwsError as exc:
-        if exc.code == "NotFoundException":
-            return None, str(exc)
-        raise
-
-
-def _rotation(kms: Any, key_arn: str) -> tuple[bool | None, str]:
-    """Rotation is a warning only, so a refusal here is reported, not fatal."""
-    from generator import aws
-
-    try:
-        status = aws.call(
-            f"GetKeyRotationStatus on {key_arn}", kms.get_key_rotation_status, KeyId=key_arn
-        )
-    except aws.AwsError as exc:
-        return None, str(exc)
-    return bool(status.get("KeyRotationEnabled")), ""
-
-
-def _role(request: Request, endpoint_url: str | None) -> RoleFacts:
-    from generator import aws
-
-    arn = str(request.role_arn)
-    name = arn.rsplit("/", 1)[1]
-    iam = aws.client("iam", request.region, endpoint_url)
-    try:
-        role = _call(f"GetRole {name}", iam.get_role, RoleName=name)["Role"]
-    except aws.AwsError as exc:
-        if exc.code == "NoSuchEntity":
-            return RoleFacts(arn, found=False)
-        raise
-    if _account(role["Arn"]) != _account(arn):
-        raise ToolError(
-            f"could not check: role {arn} is in account {_account(arn)}, but your credentials "
-            f"read account {_account(role['Arn'])}: run with credentials of the role's account"
-        )
-    documents = _inline_policies(iam, name) + _managed_policies(iam, name)
-    boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
-    return RoleFacts(arn, True, role["AssumeRolePolicyDocument"], documents, boundary)
-
-
-def _inline_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    pages = _call(
-        f"ListRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_role_policies").paginate(RoleName=name)),
-    )
-    return tuple(
-        (
-            f"inline {policy}",
-            _call(
-                f"GetRolePolicy {name} {policy}",
-                iam.get_role_policy,
-                RoleName=name,
-                PolicyName=policy,
-            )["PolicyDocument"],
-        )
-        for page in pages
-        for policy in page["PolicyNames"]
-    )
-
-
-def _managed_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    pages = _call(
-        f"ListAttachedRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)),
-    )
-    found = []
-    for page in pages:
-        for attached in page["AttachedPolicies"]:
-            arn = attached["PolicyArn"]
-            policy = _call(f"GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
-            version = _call(
-                f"GetPolicyVersion {arn}",
-                iam.get_policy_version,
-                PolicyArn=arn,
-                VersionId=policy["DefaultVersionId"],
-            )["PolicyVersion"]
-            found.append((f"managed {arn}", version["Document"]))
-    return tuple(found)
-
-
-def _live(kms: Any, key_arn: str, profile: model.Profile, meta: Mapping[str, Any]) -> LiveResult:
-    """GenerateDataKey, Decrypt (and ReEncrypt to the same key when the profile grants it) with
-    the caller's credentials; a key that is not enabled is not tried (its state already fails)."""
-    from generator import aws
-
-    if meta.get("KeyState") != model.KEY_STATE_ENABLED:
-        return LiveResult(False, (), f"the key is {meta.get('KeyState')}", skipped=True)
-    steps: list[str] = []
-    try:
-        steps.append("GenerateDataKey")
-        data = _call(
-            f"GenerateDataKey with {key_arn}",
-            kms.generate_data_key,
-            KeyId=key_arn,
-            KeySpec=model.LIVE_DATA_KEY_SPEC,
-        )
-        blobs = [data["CiphertextBlob"]]
-        if any(iam_policy.action_matches(a, model.REENCRYPT_COVERS[0]) for a in profile.actions):
-            steps.append("ReEncrypt")
-            blobs.append(
-                _call(
-                    f"ReEncrypt with {key_arn}",
-                    kms.re_encrypt,
-                    CiphertextBlob=blobs[0],
-                    SourceKeyId=key_arn,
-                    DestinationKeyId=key_arn,
-                )["CiphertextBlob"]
-            )
-        for blob in blobs:
-            steps.append("Decrypt")
-            plain = _call(
-                f"Decrypt with {key_arn}", kms.decrypt, CiphertextBlob=blob, KeyId=key_arn
-            )
-            if plain["Plaintext"] != data["Plaintext"]:
-                return LiveResult(False, tuple(steps), "Decrypt returned a different data key")
-    except CallerDenied:
-        raise
-    except aws.AwsError as exc:
-        return LiveResult(False, tuple(steps), str(exc))
-    return LiveResult(True, tuple(steps))

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from generator import audit, audit_render, cli, iam_policy, model, verify_key
+from generator import audit, audit_render, cli, iam_policy, model, verify_key, verify_key_fetch
 from generator.commands import audit as audit_command
 
 ACCOUNT = "123456789012"  # moto's default account: the customer's
@@ -263,7 +263,7 @@ def assert_verdicts_equal_verify_key(report: dict, endpoint: str) -> None:
         ref = verify_key.parse_key_ref(access["key_arn"])
         profile = model.PROFILES[access["profile"]]
         request = verify_key.Request(ref, ref.region, profile, access["principal"])
-        verdict = verify_key.verify(request, endpoint)
+        verdict = verify_key_fetch.verify(request, endpoint)
         assert verdict.verdict == access["verdict"], access
         assert verdict.reasons == tuple(access["reasons"])
 

@@ -26,7 +26,7 @@ from typing import Any
 
 import pytest
 
-from generator import cli, model, verify_key
+from generator import cli, model, verify_key, verify_key_fetch, verify_key_report
 
 ACCOUNT = "123456789012"  # moto's default account: the customer's, holding keys and roles
 CLICKHOUSE_ACCOUNT = "999988887777"
@@ -763,10 +763,10 @@ def test_watch_speaks_on_first_verdict_and_each_change_only() -> None:
     clock = iter(datetime(2026, 1, 1, tzinfo=UTC) + timedelta(seconds=s) for s in range(0, 99, 5))
     emitted: list[str] = []
     slept: list[float] = []
-    verify_key.watch(
-        lambda: verify_key.Observation(next(states), ("why",)),
+    verify_key_report.watch(
+        lambda: verify_key_report.Observation(next(states), ("why",)),
         interval=600,
-        emit=lambda at, cur, prev: emitted.append(verify_key.watch_line(at, cur, prev)),
+        emit=lambda at, cur, prev: emitted.append(verify_key_report.watch_line(at, cur, prev)),
         sleep=slept.append,
         now=lambda: next(clock),
         max_checks=4,
@@ -781,9 +781,13 @@ def test_watch_speaks_on_first_verdict_and_each_change_only() -> None:
 
 def test_watch_json_record() -> None:
     at = datetime(2026, 1, 1, tzinfo=UTC)
-    current = verify_key.Observation(verify_key.NOT_VALID, ("key-state: key state Disabled",))
+    current = verify_key_report.Observation(
+        verify_key.NOT_VALID, ("key-state: key state Disabled",)
+    )
     record = json.loads(
-        verify_key.watch_record(at, current, verify_key.Observation(verify_key.VALID, ()))
+        verify_key_report.watch_record(
+            at, current, verify_key_report.Observation(verify_key.VALID, ())
+        )
     )
     assert record == {
         "time": "2026-01-01T00:00:00Z",
@@ -795,9 +799,9 @@ def test_watch_json_record() -> None:
 
 def test_watch_turns_a_failed_check_into_a_state() -> None:
     def refused() -> verify_key.Report:
-        raise verify_key.CallerDenied("could not check: refused")
+        raise verify_key_fetch.CallerDenied("could not check: refused")
 
-    assert verify_key.observe(refused) == verify_key.Observation(
+    assert verify_key_report.observe(refused) == verify_key_report.Observation(
         verify_key.UNCHECKED, ("could not check: refused",)
     )
 

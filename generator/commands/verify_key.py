@@ -54,17 +54,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import json
 
-    from generator import verify_key
+    from generator import verify_key_fetch, verify_key_report
 
     request = _request(args)
     interval = _interval(args.watch)
     if interval is not None:
         return _watch(request, args, interval)
-    report = verify_key.verify(request, args.endpoint_url)
+    report = verify_key_fetch.verify(request, args.endpoint_url)
     if args.format == "json":
-        print(json.dumps(verify_key.to_dict(report), indent=2))
+        print(json.dumps(verify_key_report.to_dict(report), indent=2))
     else:
-        print(verify_key.render_text(report), end="")
+        print(verify_key_report.render_text(report), end="")
     return EXIT_OK if report.valid else EXIT_CHECK_FAILED
 
 
@@ -113,18 +113,20 @@ def _watch(request, args: argparse.Namespace, interval: float) -> int:
     import time
     from datetime import UTC, datetime
 
-    from generator import verify_key
+    from generator import verify_key_fetch, verify_key_report
 
-    line = verify_key.watch_record if args.format == "json" else verify_key.watch_line
+    line = verify_key_report.watch_record if args.format == "json" else verify_key_report.watch_line
 
-    def check_once() -> verify_key.Observation:
-        return verify_key.observe(lambda: verify_key.verify(request, args.endpoint_url))
+    def check_once() -> verify_key_report.Observation:
+        return verify_key_report.observe(
+            lambda: verify_key_fetch.verify(request, args.endpoint_url)
+        )
 
     def emit(at, current, previous) -> None:
         print(line(at, current, previous), flush=True)
 
     try:
-        verify_key.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
+        verify_key_report.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
     except KeyboardInterrupt:
         return EXIT_OK
     return EXIT_OK

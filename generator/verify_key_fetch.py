@@ -1,0 +1,200 @@
+"""The AWS edge of `verify-key`: fetch what the pure checks in `verify_key` judge.
+
+Every call goes through `generator.aws`; a refusal of the caller's own credentials is
+`CallerDenied` (exit 3: the check could not run, which says nothing about the key).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from generator import iam_policy, model
+from generator.errors import ToolError
+from generator.verify_key import (
+    NOT_THE_KEY,
+    Facts,
+    LiveResult,
+    Report,
+    Request,
+    RoleFacts,
+    account_of,
+    evaluate,
+)
+
+
+def verify(request: Request, endpoint_url: str | None = None) -> Report:
+    return evaluate(request, fetch(request, endpoint_url))
+
+
+def fetch(request: Request, endpoint_url: str | None = None) -> Facts:
+    """Ask AWS for what the checks need; a refusal to the caller raises (exit 3)."""
+    from generator import aws
+
+    kms = aws.client("kms", request.region, endpoint_url)
+    metadata, missing = _describe(kms, request.key.arn)
+    if metadata is None:
+        return Facts(metadata=None, not_found=missing)
+    key_arn = metadata["Arn"]
+    policy = _call(
+        f"GetKeyPolicy on {key_arn}",
+        kms.get_key_policy,
+        KeyId=key_arn,
+        PolicyName=model.KEY_POLICY_NAME,
+    )["Policy"]
+    rotation, note = _rotation(kms, key_arn)
+    role = _role(request, endpoint_url) if request.role_arn else None
+    live = _live(kms, key_arn, request.profile, metadata) if request.live else None
+    return Facts(metadata, "", policy, rotation, note, role, live)
+
+
+class CallerDenied(ToolError):
+    """AWS refused the credentials running the check: the check could not run (exit 3)."""
+
+
+def _call(what: str, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
+    from generator import aws
+
+    try:
+        return aws.call(what, fn, **kwargs)
+    except aws.AwsError as exc:
+        if _denied(exc):
+            raise CallerDenied(f"could not check: {exc}. {NOT_THE_KEY}") from exc
+        raise
+
+
+def _denied(exc: Any) -> bool:
+    if exc.code in ("AccessDenied", "AccessDeniedException"):
+        return True
+    # moto answers an IAM refusal on a JSON-protocol service (KMS) with an XML body, so botocore
+    # reports the HTTP status as the code; AWS itself sends AccessDeniedException with 403 too.
+    response = getattr(exc.__cause__, "response", {}) or {}
+    return response.get("ResponseMetadata", {}).get("HTTPStatusCode") == 403
+
+
+def _describe(kms: Any, key_id: str) -> tuple[Mapping[str, Any] | None, str]:
+    from generator import aws
+
+    try:
+        return _call(f"DescribeKey on {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"], ""
+    except aws.AwsError as exc:
+        if exc.code == "NotFoundException":
+            return None, str(exc)
+        raise
+
+
+def _rotation(kms: Any, key_arn: str) -> tuple[bool | None, str]:
+    """Rotation is a warning only, so a refusal here is reported, not fatal."""
+    from generator import aws
+
+    try:
+        status = aws.call(
+            f"GetKeyRotationStatus on {key_arn}", kms.get_key_rotation_status, KeyId=key_arn
+        )
+    except aws.AwsError as exc:
+        return None, str(exc)
+    return bool(status.get("KeyRotationEnabled")), ""
+
+
+def _role(request: Request, endpoint_url: str | None) -> RoleFacts:
+    from generator import aws
+
+    arn = str(request.role_arn)
+    name = arn.rsplit("/", 1)[1]
+    iam = aws.client("iam", request.region, endpoint_url)
+    try:
+        role = _call(f"GetRole {name}", iam.get_role, RoleName=name)["Role"]
+    except aws.AwsError as exc:
+        if exc.code == "NoSuchEntity":
+            return RoleFacts(arn, found=False)
+        raise
+    if account_of(role["Arn"]) != account_of(arn):
+        raise ToolError(
+            f"could not check: role {arn} is in account {account_of(arn)}, but your credentials "
+            f"read account {account_of(role['Arn'])}: run with credentials of the role's account"
+        )
+    documents = _inline_policies(iam, name) + _managed_policies(iam, name)
+    boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
+    return RoleFacts(arn, True, role["AssumeRolePolicyDocument"], documents, boundary)
+
+
+def _inline_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
+    pages = _call(
+        f"ListRolePolicies {name}",
+        lambda: list(iam.get_paginator("list_role_policies").paginate(RoleName=name)),
+    )
+    return tuple(
+        (
+            f"inline {policy}",
+            _call(
+                f"GetRolePolicy {name} {policy}",
+                iam.get_role_policy,
+                RoleName=name,
+                PolicyName=policy,
+            )["PolicyDocument"],
+        )
+        for page in pages
+        for policy in page["PolicyNames"]
+    )
+
+
+def _managed_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
+    pages = _call(
+        f"ListAttachedRolePolicies {name}",
+        lambda: list(iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)),
+    )
+    found = []
+    for page in pages:
+        for attached in page["AttachedPolicies"]:
+            arn = attached["PolicyArn"]
+            policy = _call(f"GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
+            version = _call(
+                f"GetPolicyVersion {arn}",
+                iam.get_policy_version,
+                PolicyArn=arn,
+                VersionId=policy["DefaultVersionId"],
+            )["PolicyVersion"]
+            found.append((f"managed {arn}", version["Document"]))
+    return tuple(found)
+
+
+def _live(kms: Any, key_arn: str, profile: model.Profile, meta: Mapping[str, Any]) -> LiveResult:
+    """GenerateDataKey, Decrypt (and ReEncrypt to the same key when the profile grants it) with
+    the caller's credentials; a key that is not enabled is not tried (its state already fails)."""
+    from generator import aws
+
+    if meta.get("KeyState") != model.KEY_STATE_ENABLED:
+        return LiveResult(False, (), f"the key is {meta.get('KeyState')}", skipped=True)
+    steps: list[str] = []
+    try:
+        steps.append("GenerateDataKey")
+        data = _call(
+            f"GenerateDataKey with {key_arn}",
+            kms.generate_data_key,
+            KeyId=key_arn,
+            KeySpec=model.LIVE_DATA_KEY_SPEC,
+        )
+        blobs = [data["CiphertextBlob"]]
+        if any(iam_policy.action_matches(a, model.REENCRYPT_COVERS[0]) for a in profile.actions):
+            steps.append("ReEncrypt")
+            blobs.append(
+                _call(
+                    f"ReEncrypt with {key_arn}",
+                    kms.re_encrypt,
+                    CiphertextBlob=blobs[0],
+                    SourceKeyId=key_arn,
+                    DestinationKeyId=key_arn,
+                )["CiphertextBlob"]
+            )
+        for blob in blobs:
+            steps.append("Decrypt")
+            plain = _call(
+                f"Decrypt with {key_arn}", kms.decrypt, CiphertextBlob=blob, KeyId=key_arn
+            )
+            if plain["Plaintext"] != data["Plaintext"]:
+                return LiveResult(False, tuple(steps), "Decrypt returned a different data key")
+    except CallerDenied:
+        raise
+    except aws.AwsError as exc:
+        return LiveResult(False, tuple(steps), str(exc))
+    return LiveResult(True, tuple(steps))
