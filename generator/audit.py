@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generator import iam_policy, model, verify_key
-from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_TOOL_FAILED, InputError
+from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_TOOL_FAILED, InputError, quote
 
 VIA_KEY_POLICY = "key policy"
 VIA_ROLE = "role"
@@ -134,7 +134,7 @@ class Report:
 
 def parse_account(value: str) -> str:
     if not re.fullmatch(model.ACCOUNT_PATTERN, value):
-        raise InputError(f"{value!r}: expected a 12-digit AWS account id, like 111122223333")
+        raise InputError(f"{quote(value)}: expected a 12-digit AWS account id, like 111122223333")
     return value
 
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import signal
 import sys
 import traceback
-from typing import NoReturn
+from collections.abc import Callable
+from typing import NoReturn, TextIO
 
 from generator import __version__
-from generator.errors import EXIT_BAD_INPUT, EXIT_TOOL_FAILED, CmekError
+from generator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_TOOL_FAILED, CmekError, StdoutError
 
 DEBUG_ENV = "CMEK_DEBUG"
 
@@ -53,20 +55,95 @@ def run() -> NoReturn:
 
     Freeing cfn-lint's schemas and rules object by object takes about 0.8 s, a quarter of a whole
     `cmek check`; the output is flushed first and the OS reclaims the memory at once (mypy's
-    `hard_exit` does the same).
+    `hard_exit` does the same). Before anything runs, closed standard streams are reopened, stdout
+    is guarded (see `_GuardedStdout`) and SIGTERM is turned into an exception, so an interrupted
+    build cleans up after itself.
     """
-    code = main()
+    _reopen_closed_std_fds()
+    sys.stdout = _GuardedStdout(sys.stdout)
+    signal.signal(signal.SIGTERM, _terminated)
+    try:
+        code = main()
+    except SystemExit as exc:  # argparse: --help, --version, a usage error
+        code = exc.code if isinstance(exc.code, int) else EXIT_OK if exc.code is None else 1
+    except StdoutError as exc:  # argparse printing --help or --version
+        if not exc.broken_pipe:
+            _report(False, f"cmek: error: {exc}")
+        code = exc.exit_code
     os._exit(_flush(code))
 
 
-def _flush(code: int) -> int:
-    """Flush stdout and stderr; a closed or full stdout turns success into exit 3, quietly."""
-    for stream in (sys.stdout, sys.stderr):
+def _reopen_closed_std_fds() -> None:
+    """Reopen a closed stdin, stdout or stderr (`cmek build >&-`) on /dev/null.
+
+    Otherwise the next file opened takes descriptor 1 and a print lands in it. stdout is reopened
+    read-only, so writing to it still fails (EBADF) and is reported, never silently lost.
+    """
+    for fd, flags, name in (
+        (0, os.O_RDONLY, "stdin"),
+        (1, os.O_RDONLY, "stdout"),
+        (2, os.O_WRONLY, "stderr"),
+    ):
         try:
-            stream.flush()
-        except (BrokenPipeError, OSError, ValueError):
-            if stream is sys.stdout and code == 0:
-                code = EXIT_TOOL_FAILED
+            os.fstat(fd)
+        except OSError:
+            opened = os.open(os.devnull, flags)
+            if opened != fd:
+                os.dup2(opened, fd)
+                os.close(opened)
+        if getattr(sys, name) is None:
+            mode = "r" if fd == 0 else "w"
+            setattr(sys, name, open(fd, mode, encoding="utf-8", closefd=False))  # noqa: SIM115
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so `finally` blocks run (a build removes its staging copy)."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    raise _Terminated
+
+
+class _GuardedStdout:
+    """sys.stdout for a console run: the first write or flush the OS refuses (closed, full,
+    broken pipe) raises `StdoutError`, a `CmekError` (exit 3, one line); later output is dropped,
+    so the exit path does not fail a second time."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self._failed = False
+
+    def write(self, text: str) -> int:
+        if not self._failed:
+            self._guard(self._stream.write, text)
+        return len(text)
+
+    def flush(self) -> None:
+        if not self._failed:
+            self._guard(self._stream.flush)
+
+    def _guard(self, operation: Callable[..., object], *args: str) -> None:
+        try:
+            operation(*args)
+        except (OSError, ValueError) as exc:
+            self._failed = True
+            raise StdoutError(exc) from None
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+def _flush(code: int) -> int:
+    """Flush stdout and stderr; output that cannot be written turns success into exit 3."""
+    try:
+        sys.stdout.flush()
+    except StdoutError as exc:
+        if not exc.broken_pipe:
+            _report(False, f"cmek: error: {exc}")
+        if code == EXIT_OK:
+            code = EXIT_TOOL_FAILED
+    with contextlib.suppress(OSError, ValueError):
+        sys.stderr.flush()
     return code
 
 
@@ -76,16 +153,19 @@ def main(argv: list[str] | None = None) -> int:
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
         return commands[args.command].run(args)
+    except StdoutError as exc:
+        if not exc.broken_pipe:
+            _report(debug, f"cmek: error: {exc}")
+        return exc.exit_code
     except CmekError as exc:
         _report(debug, f"cmek: error: {exc}")
         return exc.exit_code
-    except BrokenPipeError:
-        # The reader went away (`cmek links | head`): nothing more can be said on stdout.
-        _silence_stdout()
-        return EXIT_TOOL_FAILED
+    except _Terminated:
+        _report(debug, "cmek: terminated")
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         _report(debug, "cmek: interrupted")
-        return 130
+        return 128 + signal.SIGINT
     except Exception as exc:
         line = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:300]
         _report(debug, f"cmek: internal error: {line} (run with --debug for the traceback)")
@@ -97,9 +177,3 @@ def _report(debug: bool, line: str) -> None:
         traceback.print_exc()
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr)
-
-
-def _silence_stdout() -> None:
-    # Point stdout at /dev/null so the final flush does not raise again (Python's documented way).
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())

@@ -10,14 +10,13 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator import model, regions, validate
+from generator import model, profiles, reading, regions, validate
 from generator.errors import InputError, quote
 
 _S3_PATH_STYLE = re.compile(r"https://s3\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9.-]{3,63})/(.*)")
 _S3_VIRTUAL_HOSTED = re.compile(
     r"https://([a-z0-9.-]{3,63})\.s3\.([a-z0-9-]+)\.amazonaws\.com/(.*)"
 )
-_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 _PREFIX = re.compile(r"([A-Za-z0-9!_.*'()-]+/)*")
 _KEYS = ("profile", "principal", "template_url_base", "regions")
 
@@ -52,12 +51,13 @@ def parse_template_url_base(value: str, what: str = "template_url_base") -> Temp
         bucket, region, prefix = m.groups()
     else:
         raise InputError(f"{what} {quote(value)}: {expected}")
-    if not _BUCKET.fullmatch(bucket) or ".." in bucket:
-        raise InputError(f"{what} {quote(value)}: bucket {bucket!r} is not a valid S3 bucket name")
+    validate.s3_bucket(bucket, f"{what} {quote(value)}: bucket")
     if region not in regions.cloudformation_regions(model.COMMERCIAL_PARTITION):
-        raise InputError(f"{what} {quote(value)}: {region!r} is not a commercial AWS region")
-    if not _PREFIX.fullmatch(prefix):
-        raise InputError(f"{what} {quote(value)}: {expected}")
+        raise InputError(f"{what} {quote(value)}: {quote(region)} is not a commercial AWS region")
+    # The pattern admits no '%' and no empty segment; '.' and '..' would make the URL resolve to
+    # another prefix, or another bucket in the path style.
+    if not _PREFIX.fullmatch(prefix) or {".", ".."} & set(prefix.split("/")):
+        raise InputError(f"{what} {quote(value)}: {expected}, without '.' or '..' segments")
     return TemplateLocation(bucket, region, prefix)
 
 
@@ -81,12 +81,15 @@ def load(path: Path | None) -> Config:
     if path is None:
         return Config()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise InputError(f"{quote(path)}: cannot read it ({exc.strerror})") from None
+        data = tomllib.loads(reading.read_regular(path, model.CONFIG_FILE_MAX_BYTES).decode())
+    except reading.Unreadable as exc:
+        raise InputError(
+            f"{quote(path)}: {exc}; expected a TOML file of at most "
+            f"{model.CONFIG_FILE_MAX_BYTES} bytes"
+        ) from None
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{quote(path)}: expected a TOML file ({exc})") from None
-    return from_mapping(data, source=str(path))
+        raise InputError(f"{quote(path)}: expected a TOML file ({quote(exc)})") from None
+    return from_mapping(data, source=quote(path))
 
 
 def from_mapping(data: dict, source: str = "config") -> Config:
@@ -104,6 +107,7 @@ def from_mapping(data: dict, source: str = "config") -> Config:
     principal = validate.role_arn(
         _string(data, "principal", profile.principal, source), f"{source}: principal"
     )
+    profiles.check_principal(profile, principal, f"{source}: principal")
     location = parse_template_url_base(
         _string(data, "template_url_base", model.DEFAULT_TEMPLATE_URL_BASE, source),
         f"{source}: template_url_base",
@@ -111,8 +115,10 @@ def from_mapping(data: dict, source: str = "config") -> Config:
     return Config(profile, principal, location, _regions(data, source))
 
 
-def _string(data: dict, key: str, default: str, source: str) -> str:
+def _string(data: dict, key: str, default: str | None, source: str) -> str:
     value = data.get(key, default)
+    if value is None:
+        raise InputError(f"{source}: {key} is required with this profile")
     if not isinstance(value, str):
         raise InputError(f"{source}: {key} {quote(value)}: expected a string")
     return value

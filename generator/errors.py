@@ -53,3 +53,14 @@ class ToolError(CmekError):
     failed, an AWS call failed for a reason that is not the user's input."""
 
     exit_code = EXIT_TOOL_FAILED
+
+
+class StdoutError(ToolError):
+    """Standard output cannot be written: closed (`>&-`), full (/dev/full), or the reader went
+    away (`| head -1`, a broken pipe). The CLI raises it from the first failed write or flush."""
+
+    def __init__(self, exc: OSError | ValueError) -> None:
+        reason = getattr(exc, "strerror", None) or "it is closed"
+        super().__init__(f"cannot write to standard output: {reason}")
+        # A reader that stopped reading chose to: no error line for it (the exit code says it).
+        self.broken_pipe = isinstance(exc, BrokenPipeError)

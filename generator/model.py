@@ -162,7 +162,15 @@ STACK_COMBINED = Stack(
     (Mode.EXISTING_KEY, Mode.NEW_KEY),
     "Either of the two, chosen by KMSCreate (the template behind ClickHouse's published links).",
 )
-STACKS: tuple[Stack, ...] = (STACK_EXISTING_KEY, STACK_NEW_KEY, STACK_COMBINED)
+# v2's new-key template: the key policy names the service's encryption role (no role in the
+# customer's account, no external ID).
+STACK_V2_NEW_KEY = Stack(
+    "cmek-v2-new-key",
+    (Mode.NEW_KEY,),
+    "New KMS key whose key policy grants your service's encryption role (CMEK v2).",
+    V2,
+)
+STACKS: tuple[Stack, ...] = (STACK_EXISTING_KEY, STACK_NEW_KEY, STACK_COMBINED, STACK_V2_NEW_KEY)
 
 # Logical IDs, Sids and names inside the templates.
 ROLE_LOGICAL_ID = "Role"
@@ -283,14 +291,16 @@ TERRAFORM_MODULES_DIR = f"{TERRAFORM_DIR}/modules"
 TERRAFORM_EXAMPLES_DIR = f"{TERRAFORM_DIR}/examples"
 # Where `terraform test` looks inside a module by default.
 TERRAFORM_TESTS_DIR = "tests"
-# `terraform test` with `expect_failures` on variables arrived in Terraform 1.6.
-TERRAFORM_REQUIRED_VERSION = ">= 1.6"
+# `terraform test` with `expect_failures` on variables arrived in Terraform 1.6, and validation
+# conditions that read another variable (clickhouse_role_arn's rules depend on the profile) in 1.9.
+TERRAFORM_REQUIRED_VERSION = ">= 1.9"
 AWS_PROVIDER_SOURCE = "hashicorp/aws"
 # The modules use long-standing resources and arguments present in provider 5.x and 6.x (read, not
 # validated offline); a new major version is a deliberate bump after review.
 AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
-# The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN.
-TERRAFORM_TEST_MIN_RUNS = 4
+# The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN, and
+# for v2 its grant, a missing role, the v1 role given as v2's, an unknown profile.
+TERRAFORM_TEST_MIN_RUNS = 8
 # The AWS provider appends a 26-character unique suffix to a `name_prefix`.
 TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH = 26
 
@@ -310,6 +320,7 @@ class TfModule(enum.StrEnum):
 class TfVar(enum.StrEnum):
     """Variable names; module users and the examples' tfvars pass them."""
 
+    PROFILE = "profile"
     CLICKHOUSE_ROLE_ARN = "clickhouse_role_arn"
     ACCOUNT_ID = "account_id"
     PARTITION = "partition"
@@ -326,12 +337,20 @@ class TfVar(enum.StrEnum):
     DELETION_WINDOW_IN_DAYS = "deletion_window_in_days"
     TAGS = "tags"
     REGION = "region"
+    # The ClickHouse provider example's: the provider's own variable names, then the service's.
+    ORGANIZATION_ID = "organization_id"
+    TOKEN_KEY = "token_key"
+    TOKEN_SECRET = "token_secret"
+    SERVICE_NAME = "service_name"
+    SERVICE_PASSWORD_HASH = "service_password_hash"
+    IP_ACCESS = "ip_access"
 
 
 class TfOutput(enum.StrEnum):
     """Output names; users read them (`terraform output`) and paste ARNs into the console."""
 
     KEY_POLICY_JSON = "key_policy_json"
+    CLICKHOUSE_STATEMENT_JSON = "clickhouse_statement_json"
     TRUST_POLICY_JSON = "trust_policy_json"
     ROLE_POLICY_JSON = "role_policy_json"
     ROLE_ARN = "role_arn"
@@ -340,10 +359,13 @@ class TfOutput(enum.StrEnum):
     KEY_ID = "key_id"
     ALIAS_NAME = "alias_name"
     ALIAS_ARN = "alias_arn"
+    SERVICE_ID = "service_id"
+    ENCRYPTION_ROLE_ID = "encryption_role_id"
 
 
 TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
     TfModule.POLICY: (
+        TfVar.PROFILE,
         TfVar.CLICKHOUSE_ROLE_ARN,
         TfVar.ACCOUNT_ID,
         TfVar.PARTITION,
@@ -362,6 +384,7 @@ TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
         TfVar.TAGS,
     ),
     TfModule.NEW_KEY: (
+        TfVar.PROFILE,
         TfVar.CLICKHOUSE_ROLE_ARN,
         TfVar.ALIAS_NAME,
         TfVar.DESCRIPTION,
@@ -374,6 +397,7 @@ TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
 TF_OUTPUTS: dict[TfModule, tuple[TfOutput, ...]] = {
     TfModule.POLICY: (
         TfOutput.KEY_POLICY_JSON,
+        TfOutput.CLICKHOUSE_STATEMENT_JSON,
         TfOutput.TRUST_POLICY_JSON,
         TfOutput.ROLE_POLICY_JSON,
     ),
@@ -521,14 +545,7 @@ TF_EXAMPLE_PATHS: dict[Mode, str] = {
 SECURE_TRANSPORT_CONDITION_KEY = "aws:SecureTransport"
 
 # --- CMEK v2 artifacts (issue 6): names the CloudFormation and Terraform renderers share ---------
-# v2's new-key template: the key policy names the service's encryption role (no role in the
-# customer's account, no external ID).
-STACK_V2_NEW_KEY = Stack(
-    "cmek-v2-new-key",
-    (Mode.NEW_KEY,),
-    "New KMS key whose key policy grants your service's encryption role (CMEK v2).",
-    V2,
-)
+# v2's new-key template (STACK_V2_NEW_KEY) is defined with the other stacks, above.
 # The v2 template's required parameter, and in the v1 key templates the optional one that adds the
 # v2 statement beside v1's (moving a v1 key to v2 is two stack updates, no key replacement).
 PARAM_ENCRYPTION_ROLE_ARN = "EncryptionRoleArn"
@@ -542,11 +559,148 @@ ENCRYPTION_ROLE_DESCRIPTION = (
     "The service's Encryption role ID (ClickHouse Cloud console: service settings, "
     "Transparent Data Encryption), an IAM role ARN in a ClickHouse account."
 )
-# Terraform: the profile variable of cmek-policy and cmek-new-key, the statement-only output, and
-# the example that creates a ClickHouse service, its key and the association in one apply.
-TF_VAR_PROFILE = "profile"
-TF_OUTPUT_CLICKHOUSE_STATEMENT_JSON = "clickhouse_statement_json"
+# Terraform: the example that creates a ClickHouse service, its key and the association in one
+# apply (the profile variable and the statement-only output are TfVar.PROFILE and
+# TfOutput.CLICKHOUSE_STATEMENT_JSON).
 TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2 = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provider-v2"
 CLICKHOUSE_PROVIDER_SOURCE = "ClickHouse/clickhouse"
 # transparent_data_encryption.role_id and the key association resource arrived in 3.5.0.
 CLICKHOUSE_PROVIDER_VERSION = ">= 3.5.0, < 4.0.0"
+
+
+# --- Where the links point (issue 6, V2-CFN): the one publish layout ------------------------------
+# `cmek publish` writes each template under `<prefix>/<version>/cloudformation/<file>` and the
+# combined template also at the stable `<prefix>/cmek.yaml` the console links have always opened.
+# Links built before publishing (render/links.py) and after it (publish.py) use this one rule.
+def template_path(stack: Stack, version: str) -> str:
+    """A template's path under the template URL base (the publish prefix)."""
+    if stack in PUBLISH_STABLE_STACKS:
+        return stack.filename
+    return f"{version}/{stack.path}"
+
+
+# --- Terraform, CMEK v2 (issue 6, V2-TF): the profile, the ClickHouse provider example -------
+# Profiles that grant a role in the customer's account (trust and role policies); v2 grants the
+# service's own role on the key alone, so for it those two outputs are null.
+TF_ROLE_PROFILES: tuple[str, ...] = (V1.name,)
+# The v1 role's name: given as a v2 principal, in ClickHouse's account or (copied wrongly) in the
+# customer's own, it is a mistake the modules reject.
+CLICKHOUSE_V1_ROLE_NAME = CLICKHOUSE_PRINCIPAL.split(":role/", 1)[1]
+# The ClickHouse provider's local name, and the cloud of the service the example creates.
+CLICKHOUSE_PROVIDER_NAME = "clickhouse"
+CLICKHOUSE_CLOUD_PROVIDER = "aws"
+# The example's inputs and outputs, in order (the region serves both providers: the key must live
+# in the service's region).
+TF_V2_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
+    TfVar.REGION,
+    TfVar.ORGANIZATION_ID,
+    TfVar.TOKEN_KEY,
+    TfVar.TOKEN_SECRET,
+    TfVar.SERVICE_NAME,
+    TfVar.SERVICE_PASSWORD_HASH,
+    TfVar.IP_ACCESS,
+    TfVar.ALIAS_NAME,
+    TfVar.KEY_ADMINISTRATOR_ARNS,
+)
+TF_V2_EXAMPLE_OUTPUTS: tuple[TfOutput, ...] = (
+    TfOutput.SERVICE_ID,
+    TfOutput.ENCRYPTION_ROLE_ID,
+    *TF_OUTPUTS[TfModule.NEW_KEY],
+)
+# The ClickHouse provider's password_hash: base64 of a SHA-256 digest (32 bytes, one `=` pad).
+SHA256_BASE64_PATTERN = r"[A-Za-z0-9+/]{43}="
+# The ClickHouse provider's resources the example wires together (provider docs, >= 3.5.0).
+CLICKHOUSE_SERVICE_RESOURCE = "clickhouse_service"
+CLICKHOUSE_TDE_ASSOCIATION_RESOURCE = (
+    "clickhouse_service_transparent_data_encryption_key_association"
+)
+# The service's encryption role, as an attribute path of clickhouse_service.
+CLICKHOUSE_ROLE_ID_ATTRIBUTE = "transparent_data_encryption.role_id"
+# Every provider a Terraform configuration here may require: local name -> (source, version).
+TF_PROVIDER_PINS: dict[str, tuple[str, str]] = {
+    "aws": (AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION),
+    CLICKHOUSE_PROVIDER_NAME: (CLICKHOUSE_PROVIDER_SOURCE, CLICKHOUSE_PROVIDER_VERSION),
+}
+# cmek-policy's local that maps a profile to its own principal (only v1 has one).
+TF_DEFAULT_PRINCIPALS_LOCAL = "default_principals"
+# A scanner rule the Terraform files meet by a written suppression instead of a change:
+# `# cmek:suppress RULE: reason` in the resource block (CloudFormation: the resource's Metadata).
+SUPPRESS_MARKER = "cmek:suppress"
+
+# --- CMEK v2 in CloudFormation (issue 6, V2-CFN): the v2 parameters' texts and the v1 key's switch
+ROLE_ARN_CONSTRAINT = "must be an IAM role ARN, arn:<partition>:iam::<account>:role/<name>"
+# Each profile's principal parameter: the links pre-fill it and the checks override it.
+PRINCIPAL_PARAMS: dict[str, str] = {
+    V1.name: Param.CLICKHOUSE_ROLE.value,
+    V2.name: PARAM_ENCRYPTION_ROLE_ARN,
+}
+ENCRYPTION_ROLE_MIGRATION_DESCRIPTION = (
+    f"Optional. {ENCRYPTION_ROLE_DESCRIPTION} Set, it adds the v2 statement to this stack's new "
+    "key (moving it to CMEK v2 without replacing it); empty (the default) keeps the key v1 only."
+)
+KEEP_V1_ACCESS_LABEL = "Keep the CMEK v1 grant"
+KEEP_V1_ACCESS_DESCRIPTION = (
+    f"{KEEP_V1_ACCESS_VALUES[0]} keeps the v1 statement ({Param.CLICKHOUSE_ROLE.value}) in the "
+    f"new key's policy; {KEEP_V1_ACCESS_VALUES[1]} drops it once ClickHouse runs the service on "
+    f"v2 (needs {PARAM_ENCRYPTION_ROLE_ARN})."
+)
+PARAMETER_GROUP_CLICKHOUSE = "ClickHouse"
+PARAMETER_GROUP_MIGRATION = "Moving the new key to CMEK v2"
+# In the v1 key templates: KeepV1Access=false needs an encryption role (else ClickHouse loses the
+# key), and the v2 role must not be the v1 role again.
+RULE_V2_MIGRATION = "EncryptionRoleForV2"
+
+
+# --- Input safety (issue 12): AWS's own naming rules, and how much cmek reads ------------------
+# IAM (botocore's iam shapes roleNameType and pathType): a role name is 1-64 of [\w+=,.@-]
+# (ROLE_NAME_PATTERN); its path is "/" or "/seg/.../" of at most 512 characters, no empty segment.
+ROLE_PATH_MAX = 512
+# S3 general purpose bucket naming rules (S3 user guide, "General purpose bucket naming rules").
+S3_BUCKET_MIN = 3
+S3_BUCKET_MAX = 63
+S3_BUCKET_CHARS_PATTERN = r"[a-z0-9][a-z0-9.-]*[a-z0-9]"
+S3_BUCKET_RESERVED_PREFIXES: tuple[str, ...] = ("xn--", "sthree-", "amzn-s3-demo-")
+S3_BUCKET_RESERVED_SUFFIXES: tuple[str, ...] = (
+    "-s3alias",
+    "--ol-s3",
+    ".mrap",
+    "--x-s3",
+    "--table-s3",
+)
+# Two adjacent periods are refused by S3; "-." and ".-" make a DNS label start or end with a
+# hyphen, which breaks the bucket's host name (virtual-hosted URLs, TLS).
+S3_BUCKET_FORBIDDEN_PARTS: tuple[str, ...] = ("..", ".-", "-.")
+S3_BUCKET_IP_PATTERN = r"[0-9]{1,3}(\.[0-9]{1,3}){3}"
+# Reading caps. A config file is a few lines of TOML.
+CONFIG_FILE_MAX_BYTES = 65_536
+# CloudFormation reads a template body of at most 1 MB from S3 (51,200 bytes inline).
+TEMPLATE_URL_BODY_MAX_BYTES = 1_048_576
+# Per kind of file in a dist directory (by name suffix, longest first): templates and JSON up to
+# CloudFormation's S3 template limit; Terraform, HCL and Markdown sources are a few KB each, and
+# 256 KB leaves ample room. Anything else falls back to DIST_FILE_DEFAULT_MAX_BYTES.
+DIST_FILE_MAX_BYTES: dict[str, int] = {
+    ".yaml": TEMPLATE_URL_BODY_MAX_BYTES,
+    ".json": TEMPLATE_URL_BODY_MAX_BYTES,
+    ".html": TEMPLATE_URL_BODY_MAX_BYTES,
+    ".md": 262_144,
+    ".tf": 262_144,
+    ".hcl": 262_144,
+    ".tfvars.example": 262_144,
+}
+DIST_FILE_DEFAULT_MAX_BYTES = TEMPLATE_URL_BODY_MAX_BYTES
+# A build writes about a hundred entries; walking stops (a finding) beyond this many.
+DIST_ENTRIES_MAX = 2_000
+# `cmek build` writes a manifest naming this generator; a folder is a previous build only if so.
+MANIFEST_GENERATOR = "cmek"
+
+# --- The launch page (issue 9) -------------------------------------------------------------------
+# One self-contained HTML file in a build; `cmek publish` also puts it at `<prefix>/index.html`.
+PAGE_FILE = "index.html"
+# The Role keeps its inline policy (moving it to a managed policy would change every v1 stack's
+# resources on update); AWS Guard's rule is suppressed on it with this reason, in the template.
+GUARD_INLINE_POLICY_RULE = "IAM_NO_INLINE_POLICY_CHECK"
+GUARD_INLINE_POLICY_REASON = (
+    f"{ROLE_POLICY_NAME} exists only for this role, whose one job is ClickHouse's use of the keys "
+    f"in {Param.KEY_ARNS.value}: it is created, changed and deleted with the role and attached "
+    "nowhere else. A managed policy would add a resource to every published v1 stack."
+)

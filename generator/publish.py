@@ -56,9 +56,10 @@ class Target:
 
 
 def check_bucket(bucket: str) -> str:
-    if not re.fullmatch(model.S3_BUCKET_PATTERN, bucket) or ".." in bucket:
-        raise InputError(f"{quote(bucket)}: expected an S3 bucket name like my.bucket-1")
-    return bucket
+    from generator import validate
+
+    # No name of its own: the command puts the flag in front ("--bucket 'x': ...").
+    return validate.s3_bucket(bucket, "")
 
 
 def check_prefix(prefix: str) -> str:
@@ -236,18 +237,11 @@ def _zip_unchanged(item: Item, dist: Dist, remote: dict[str, str]) -> bool:
     return bool(members) and all(remote.get(i.path) == i.sha256 for i in members)
 
 
-def template_path(stack: model.Stack, version: str) -> str:
-    """Where a template is published, relative to the prefix: the stable path for the stacks the
-    console links use, the versioned path for the others. Links built before publishing
-    (render/links.py) and after it use this one rule."""
-    if stack in model.PUBLISH_STABLE_STACKS:
-        return stack.filename
-    return f"{version}/{stack.path}"
-
-
 def template_keys(target: Target) -> dict[str, tuple[str, model.Stack]]:
     """{template file name: (key, stack)}: only objects publishing creates."""
-    return {s.filename: (target.key(template_path(s, target.version)), s) for s in model.STACKS}
+    return {
+        s.filename: (target.key(model.template_path(s, target.version)), s) for s in model.STACKS
+    }
 
 
 def object_url(target: Target, region: str, key: str) -> str:
@@ -453,10 +447,19 @@ def _remote_checksums(s3: S3, target: Target) -> dict[str, str | None]:
     return {key: s3.checksum(key)[0] for key in s3.keys(target.versioned("") + "/")}
 
 
+def stable_items(dist: Dist, target: Target) -> dict[str, Item]:
+    """{stable key: item}: the templates the console links open, and the launch page (if the
+    build has one) at `<prefix>/index.html`, both replaced on each publish (short cache)."""
+    items = {target.stable(stack): dist.item(stack.path) for stack in model.PUBLISH_STABLE_STACKS}
+    if any(item.path == model.PAGE_FILE for item in dist.items):
+        items[target.key(model.PAGE_FILE)] = dist.item(model.PAGE_FILE)
+    return items
+
+
 def _plan_stable(dist: Dist, target: Target, s3: S3, report: Reporter, summary: Summary) -> None:
     if s3.read(target.latest(model.MANIFEST_FILE)) == dist.manifest:
         return
-    keys = [target.stable(stack) for stack in model.PUBLISH_STABLE_STACKS]
+    keys = list(stable_items(dist, target))
     keys += [target.latest(item.path) for item in dist.items]
     for key in keys:
         report.file("would update", key)
@@ -524,8 +527,8 @@ class _Run:
         for done, item in enumerate(dist.items, 1):
             self.report.progress(done, len(dist.items), target.latest(item.path))
             self._replace(target.latest(item.path), item)
-        for stack in model.PUBLISH_STABLE_STACKS:
-            self._replace(target.stable(stack), dist.item(stack.path))
+        for key, item in stable_items(dist, target).items():
+            self._replace(key, item)
         links = self._links(region)
         wanted = {target.latest(p) for p in (*(i.path for i in dist.items), model.MANIFEST_FILE)}
         wanted.add(target.latest(model.PUBLISHED_LINKS_FILE))

@@ -34,3 +34,12 @@ def cloudformation_regions(partition: str) -> tuple[str, ...]:
 
 def partitions() -> tuple[str, ...]:
     return tuple(p["partition"] for p in _endpoints()["partitions"])
+
+
+@cache
+def partition_regions(partition: str) -> frozenset[str]:
+    """Every region botocore's data lists in `partition` (empty for an unknown partition)."""
+    for part in _endpoints()["partitions"]:
+        if part["partition"] == partition:
+            return frozenset(part["regions"])
+    return frozenset()

@@ -238,7 +238,7 @@ def test_config_errors_name_the_flag_and_the_file(tmp_path: Path) -> None:
     path = write_config(tmp_path, 'profile = "v9"')
     result = cmek("snippet", "--config", path)
     assert result.returncode == 2
-    assert result.stderr.startswith(f"cmek: error: --config {path}: profile 'v9'")
+    assert result.stderr.startswith(f"cmek: error: --config '{path}': profile 'v9'")
     missing = cmek("snippet", "--config", str(tmp_path / "none.toml"))
     assert missing.returncode == 2 and "--config '" in missing.stderr
     assert "cannot read it" in missing.stderr

@@ -14,6 +14,13 @@ moto 5.2.5 bugs worked around here (each named again where it is handled):
   the template says (checked on the template in test_template_semantics.py).
 - MOTO-SELECT-EMPTY: `Select 0` of an empty KMSKeyArns makes every later DescribeStacks fail with
   HTTP 500, so that parameter set (which the template's Rule rejects) is never deployed here.
+- MOTO-NOVALUE-IN-LIST: `!If [cond, x, !Ref AWS::NoValue]` inside a list resolves to None in moto
+  (CloudFormation drops the element): the v1 key templates' switched statements.
+- MOTO-KEY-NO-UPDATE: moto has no update handler for AWS::KMS::Key: UpdateStack succeeds but leaves
+  the key policy as created and the stack's Key entry empty, so every later DescribeStacks and
+  ListStackResources answers HTTP 500. The v1 -> v2 move is deployed with CreateStack per step and
+  its in-place update proven with two UpdateStack calls read back through KMS (same single key,
+  same alias) plus the resolved template (test_template_semantics.py).
 """
 
 from __future__ import annotations
@@ -34,6 +41,10 @@ from generator.model import Mode, Param, Stack
 STACK_NAME = "cmek-moto"
 EXTERNAL_ID = "clickhouse-tenant:42/abc"
 OTHER_PRINCIPAL = "arn:aws:iam::111122223333:role/path/other-clickhouse-role"
+# A v2 service's encryption role (a ClickHouse account differs by region; any account will do).
+V2_ROLE = "arn:aws:iam::444455556666:role/clickhouse-service-encryption"
+ROLE_PARAM = model.PARAM_ENCRYPTION_ROLE_ARN
+DROP_V1 = {model.PARAM_KEEP_V1_ACCESS: model.KEEP_V1_ACCESS_VALUES[1]}
 
 
 # --- Helpers ------------------------------------------------------------------------------------
@@ -98,6 +109,10 @@ def stack_key_policy(aws: Callable, key_id: str) -> dict[str, Any]:
     """The key policy the stack set, re-put as JSON so that DescribeKey works afterwards."""
     kms = aws("kms")
     policy = parse_policy(kms.get_key_policy(KeyId=key_id, PolicyName="default")["Policy"])
+    # MOTO-NOVALUE-IN-LIST: moto resolves `!If [cond, statement, !Ref AWS::NoValue]` to None inside
+    # the Statement list, where CloudFormation removes the element (resolved-template tests in
+    # test_template_semantics.py prove the removal); drop exactly those None entries.
+    policy["Statement"] = [s for s in as_list(policy["Statement"]) if s is not None]
     # MOTO-KEYPOLICY-DICT: moto stored the stack's policy as a dict and DescribeKey would answer
     # HTTP 500 (json.loads of a dict). Putting back the very same document as JSON fixes that.
     kms.put_key_policy(KeyId=key_id, PolicyName="default", Policy=json.dumps(policy))
@@ -114,9 +129,16 @@ def roles(aws: Callable) -> list[dict[str, Any]]:
 
 
 def params_for(stack: Stack, mode: Mode, **given: str) -> dict[str, str]:
-    """Parameters of `stack` in `mode`: KMSCreate for the combined template, then `given`."""
+    """Parameters of `stack` in `mode`: KMSCreate for the combined template, v2's required role,
+    then `given`."""
     params = {Param.KMS_CREATE.value: model.KMS_CREATE_VALUE[mode]} if stack.combined else {}
+    if stack.profile == model.V2:
+        params[ROLE_PARAM] = V2_ROLE
     return params | given
+
+
+def principal_of(stack: Stack, config: Config) -> str:
+    return V2_ROLE if stack.profile == model.V2 else config.principal
 
 
 # --- Existing key: the role -------------------------------------------------------------------
@@ -197,7 +219,9 @@ def test_existing_key_stack_grants_exactly_the_keys(
 
 
 # --- New key: the key policy --------------------------------------------------------------------
-def assert_key(aws: Callable, key_arn: str, principal: str, actions: tuple[str, ...]) -> None:
+def assert_key(aws: Callable, key_arn: str, grants: dict[model.Profile, str]) -> None:
+    """The stack's key: protected, aliased, its policy the root statement plus exactly one
+    statement per profile in `grants` (profile -> principal), under that profile's Sid."""
     kms = aws("kms")
     policy = stack_key_policy(aws, key_arn)  # before DescribeKey: MOTO-KEYPOLICY-DICT
     meta = kms.describe_key(KeyId=key_arn)["KeyMetadata"]
@@ -211,16 +235,18 @@ def assert_key(aws: Callable, key_arn: str, principal: str, actions: tuple[str, 
     assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
 
     statements = by_sid(policy)
-    assert set(statements) == {model.KEY_POLICY_ROOT_SID, model.KEY_POLICY_CLICKHOUSE_SID}
+    sids = {model.KEY_POLICY_SIDS[p.name] for p in grants}
+    assert set(statements) == {model.KEY_POLICY_ROOT_SID} | sids
     root = statements[model.KEY_POLICY_ROOT_SID]
     # moto always answers partition `aws`; other partitions are checked with cloud-radar.
     assert root["Principal"] == {"AWS": f"arn:aws:iam::{account(aws)}:root"}
     assert as_list(root["Action"]) == [model.KMS_ALL_ACTIONS]
-    clickhouse = statements[model.KEY_POLICY_CLICKHOUSE_SID]
-    assert clickhouse["Effect"] == "Allow"
-    assert clickhouse["Principal"] == {"AWS": principal}
-    assert sorted(as_list(clickhouse["Action"])) == sorted(actions)
-    assert as_list(clickhouse["Resource"]) == ["*"]  # in a key policy: this key only
+    for profile, principal in grants.items():
+        clickhouse = statements[model.KEY_POLICY_SIDS[profile.name]]
+        assert clickhouse["Effect"] == "Allow"
+        assert clickhouse["Principal"] == {"AWS": principal}
+        assert sorted(as_list(clickhouse["Action"])) == sorted(profile.actions)
+        assert as_list(clickhouse["Resource"]) == ["*"]  # in a key policy: this key only
 
     alias = model.ALIAS_PREFIX + STACK_NAME
     assert [a["AliasName"] for a in kms.list_aliases(KeyId=key_arn)["Aliases"]] == [alias]
@@ -240,7 +266,7 @@ def test_new_key_stack_creates_a_key_for_clickhouse(
     assert roles(aws) == []
     key_arn = out[model.Output.KEY_ARN.value]
     assert key_arn.endswith("/" + found[model.KEY_LOGICAL_ID]["PhysicalResourceId"])
-    assert_key(aws, key_arn, default_config.principal, default_config.profile.actions)
+    assert_key(aws, key_arn, {stack.profile: principal_of(stack, default_config)})
 
 
 @pytest.mark.parametrize("stack", NEW_KEY_STACKS, ids=lambda s: s.slug)
@@ -268,15 +294,74 @@ def test_new_key_is_retained_when_the_stack_is_deleted(
 def test_clickhouse_role_override_flows_into_the_policies(
     aws: Callable, built: Path, default_config: Config, stack: Stack, mode: Mode
 ) -> None:
-    assert default_config.principal != OTHER_PRINCIPAL
-    given = {Param.CLICKHOUSE_ROLE.value: OTHER_PRINCIPAL}
+    assert principal_of(stack, default_config) != OTHER_PRINCIPAL
+    given = {model.PRINCIPAL_PARAMS[stack.profile.name]: OTHER_PRINCIPAL}
     if mode is Mode.EXISTING_KEY:
         key = aws("kms").create_key()["KeyMetadata"]["Arn"]
         given[Param.KEY_ARNS.value] = key
     out = outputs(deploy(aws, built, stack, params_for(stack, mode, **given)))
 
-    actions = default_config.profile.actions
+    actions = stack.profile.actions
     if mode is Mode.EXISTING_KEY:
         assert_role(aws, out[model.Output.ROLE_ARN.value], OTHER_PRINCIPAL, [key], "", actions)
     else:
-        assert_key(aws, out[model.Output.KEY_ARN.value], OTHER_PRINCIPAL, actions)
+        assert_key(aws, out[model.Output.KEY_ARN.value], {stack.profile: OTHER_PRINCIPAL})
+
+
+# --- Moving a v1 key to v2: the two switches ----------------------------------------------------
+V1_NEW_KEY_STACKS = [s for s in NEW_KEY_STACKS if s.profile == model.V1]
+
+
+@pytest.mark.parametrize("stack", V1_NEW_KEY_STACKS, ids=lambda s: s.slug)
+@pytest.mark.parametrize(
+    ("given", "grants"),
+    [
+        ({}, (model.V1,)),
+        ({ROLE_PARAM: V2_ROLE}, (model.V1, model.V2)),
+        ({ROLE_PARAM: V2_ROLE, **DROP_V1}, (model.V2,)),
+    ],
+    ids=["defaults", "v2-added", "v1-dropped"],
+)
+def test_v1_key_switches_deploy(
+    aws: Callable,
+    built: Path,
+    default_config: Config,
+    stack: Stack,
+    given: dict[str, str],
+    grants: tuple[model.Profile, ...],
+) -> None:
+    out = outputs(deploy(aws, built, stack, params_for(stack, Mode.NEW_KEY, **given)))
+    principals = {model.V1: default_config.principal, model.V2: V2_ROLE}
+    assert_key(aws, out[model.Output.KEY_ARN.value], {p: principals[p] for p in grants})
+
+
+def update(aws: Callable, built: Path, stack: Stack, params: dict[str, str]) -> None:
+    aws("cloudformation").update_stack(
+        StackName=STACK_NAME,
+        TemplateBody=(built / stack.path).read_text(encoding="utf-8"),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in params.items()],
+        Capabilities=["CAPABILITY_NAMED_IAM"],
+    )
+
+
+@pytest.mark.parametrize("stack", V1_NEW_KEY_STACKS, ids=lambda s: s.slug)
+def test_v1_key_moves_to_v2_with_two_stack_updates_in_place(
+    aws: Callable, built: Path, stack: Stack
+) -> None:
+    kms = aws("kms")
+    before = {k["KeyId"] for k in kms.list_keys()["Keys"]}
+    out = outputs(deploy(aws, built, stack, params_for(stack, Mode.NEW_KEY)))
+    key_arn = out[model.Output.KEY_ARN.value]
+    key_id = resources(aws)[model.KEY_LOGICAL_ID]["PhysicalResourceId"]
+    stack_key_policy(aws, key_arn)  # MOTO-KEYPOLICY-DICT, before DescribeKey
+
+    update(aws, built, stack, params_for(stack, Mode.NEW_KEY, **{ROLE_PARAM: V2_ROLE}))
+    update(aws, built, stack, params_for(stack, Mode.NEW_KEY, **{ROLE_PARAM: V2_ROLE}, **DROP_V1))
+
+    # MOTO-KEY-NO-UPDATE: the stack cannot be described any more and the policy is not applied;
+    # what moto can show is that both updates were accepted and no key was replaced: the stack's
+    # key is still the only new key, enabled, and the alias still names it.
+    assert {k["KeyId"] for k in kms.list_keys()["Keys"]} - before == {key_id}
+    assert kms.describe_key(KeyId=key_arn)["KeyMetadata"]["KeyState"] == "Enabled"
+    alias = model.ALIAS_PREFIX + STACK_NAME
+    assert kms.describe_key(KeyId=alias)["KeyMetadata"]["KeyId"] == key_id

@@ -9,8 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import build, config, validate
+from generator import build, config, model, regions, validate
 from generator.checks import DistDir, discover, run_all
+from generator.checks.runner import LINT_MODULE
 from generator.render import cloudformation, links
 from generator.render.links import StackInputs
 
@@ -68,3 +69,61 @@ def test_any_customer_inputs_give_links_the_templates_accept(
 def test_valid_values_are_accepted_by_validation(keys: list[str], external_id: str) -> None:
     assert validate.key_arns(keys, "--key-arn") == keys
     assert validate.external_id(external_id, "--external-id") == external_id
+
+
+# --- Any accepted configuration (issue 12) -------------------------------------------------------
+path_segments = st.lists(
+    st.text(string.ascii_letters + string.digits + "+=,.@_-", min_size=1, max_size=8),
+    max_size=2,
+)
+config_principals = st.builds(
+    lambda a, path, n: f"arn:aws:iam::{a}:role/{''.join(s + '/' for s in path)}{n}",
+    accounts,
+    path_segments,
+    role_names,
+)
+buckets = st.from_regex(model.S3_BUCKET_CHARS_PATTERN, fullmatch=True).filter(
+    lambda b: validate._bucket_problem(b) is None
+)
+prefixes = st.lists(
+    st.from_regex(r"[A-Za-z0-9!_.*'()-]{1,8}", fullmatch=True).filter(
+        lambda s: s not in (".", "..")
+    ),
+    max_size=3,
+).map(lambda segments: "".join(f"{s}/" for s in segments))
+cfn_regions = regions.cloudformation_regions(model.COMMERCIAL_PARTITION)
+template_url_bases = st.builds(
+    lambda style, bucket, region, prefix: (
+        f"https://s3.{region}.amazonaws.com/{bucket}/{prefix}"
+        if style
+        else f"https://{bucket}.s3.{region}.amazonaws.com/{prefix}"
+    ),
+    st.booleans(),
+    buckets,
+    st.sampled_from(cfn_regions),
+    prefixes,
+)
+configs = st.fixed_dictionaries(
+    {
+        "profile": st.sampled_from(sorted(model.PROFILES)),
+        "principal": config_principals,
+        "template_url_base": template_url_bases,
+        "regions": st.lists(st.sampled_from(cfn_regions), min_size=1, max_size=3, unique=True),
+    }
+)
+# cfn-lint (about 2 s a build) is left out: it judges the templates' CloudFormation, which the
+# configuration reaches only through values the other checks already read.
+NON_LINT_CHECKS = [i for i, c in discover().items() if c.fn.__module__ != LINT_MODULE]
+
+
+@settings(max_examples=10, **SLOW)
+@given(data=configs)
+def test_any_accepted_configuration_renders_artifacts_that_pass(
+    tmp_path_factory: pytest.TempPathFactory, data: dict
+) -> None:
+    """Every value the model's rules accept gives artifacts that parse and pass every check
+    except cfn-lint (see NON_LINT_CHECKS)."""
+    cfg = config.from_mapping(data)
+    out = tmp_path_factory.mktemp("config") / "dist"
+    build.write(build.artifacts(cfg), out)
+    assert run_all(DistDir(out, cfg), only=NON_LINT_CHECKS) == []

@@ -132,6 +132,21 @@ def test_first_publish_uploads_every_file_verified_then_the_stable_paths(
     assert latest["CacheControl"] == model.CACHE_CONTROL_STABLE
 
 
+def test_the_launch_page_is_also_published_at_the_stable_path_as_html_with_a_short_cache(
+    built: Path, s3: object, moto_reset: str
+) -> None:
+    run_publish(built, moto_reset)
+    data = (built / model.PAGE_FILE).read_bytes()
+    for key, cache in (
+        (f"{PREFIX}/{model.PAGE_FILE}", model.CACHE_CONTROL_STABLE),
+        (f"{PREFIX}/{VERSION}/{model.PAGE_FILE}", model.CACHE_CONTROL_VERSIONED),
+    ):
+        stored = s3.get_object(Bucket=BUCKET, Key=key)
+        assert stored["Body"].read() == data
+        assert stored["ContentType"] == "text/html; charset=utf-8"
+        assert stored["CacheControl"] == cache
+
+
 def test_content_types_by_kind() -> None:
     assert publish.content_type("cloudformation/cmek.yaml") == "application/yaml"
     assert publish.content_type("links.json") == "application/json"

@@ -58,25 +58,6 @@ GUARD_REASONS_KEY = "Reasons"
 CHECKOV_ARGS = ("--framework", "cloudformation", "terraform", "--skip-download", "-o", "json")
 PARLIAMENT_ARGS = ("--json", "--minimum_severity", "INFO")
 
-INLINE_POLICY_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "IAM_NO_INLINE_POLICY_CHECK fails on Role (Properties.Policies, the inline policy "
-        f"{model.ROLE_POLICY_NAME}) in {model.STACK_EXISTING_KEY.filename} and "
-        f"{model.STACK_COMBINED.filename} of the v1 and v2 builds: move the policy to an "
-        "AWS::IAM::ManagedPolicy attached to the role (Terraform: aws_iam_policy plus "
-        "aws_iam_role_policy_attachment), or suppress it with a reason; then drop this marker"
-    ),
-)
-TF_INLINE_POLICY_XFAIL = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "the Terraform form of IAM_NO_INLINE_POLICY_CHECK: aws_iam_role_policy.this (inline) in "
-        f"{TfModule.EXISTING_KEY.path}/main.tf of the v1 and v2 builds: use aws_iam_policy plus "
-        "aws_iam_role_policy_attachment; then drop this marker"
-    ),
-)
-
 
 def _load_scanners() -> ModuleType:
     spec = importlib.util.spec_from_file_location("cmek_scanners", SCANNERS_SCRIPT)
@@ -328,6 +309,8 @@ def _policy_fields(node: Any) -> list[tuple[str, dict[str, Any]]]:
 def _radar_parameters(template: Any, mode: Mode, external_id: str) -> dict[str, str]:
     declared = template.template.get("Parameters", {})
     values = {Param.KMS_CREATE: model.KMS_CREATE_VALUE[mode], Param.EXTERNAL_ID: external_id}
+    # Required in the v2 template; in the v1 key templates it adds the v2 statement (both scanned).
+    values[model.PARAM_ENCRYPTION_ROLE_ARN] = V2_PRINCIPAL
     if mode is Mode.EXISTING_KEY:
         values[Param.KEY_ARNS] = model.EXAMPLE_KEY_ARN
     return {str(k): v for k, v in values.items() if k in declared}
@@ -581,14 +564,11 @@ def test_parliament_catches_the_reencrypt_typo(scanner_venv: Path, tmp_path: Pat
 
 
 def _guard_rule_files() -> list[Any]:
-    """One test per rule file; the inline-policy rule fails today (see the marker's reason)."""
+    """One test per rule file (the Role's inline policy is suppressed with a reason)."""
     if not GUARD_RULES.is_dir():
         return [pytest.param(None, id="guard-rules-missing")]
     names = sorted(p.name for p in GUARD_RULES.glob(f"*{SCANNERS.GUARD_SUFFIX}"))
-    return [
-        pytest.param(n, marks=INLINE_POLICY_XFAIL) if n == "iam_no_inline_policy_check.guard" else n
-        for n in names
-    ]
+    return names
 
 
 def _require_guard_rules() -> Path:
@@ -681,20 +661,62 @@ def test_guard_suppressions_name_a_rule_and_give_a_reason(
 # --- The inline-policy rule, in Terraform --------------------------------------------------------
 
 
-@TF_INLINE_POLICY_XFAIL
-def test_terraform_roles_have_no_inline_policy(builds: dict[str, Path]) -> None:
-    # Guard reads only CloudFormation; this is IAM_NO_INLINE_POLICY_CHECK for the modules.
-    inline = [
-        f"{profile} {path.relative_to(dist)} {kind}.{name}"
-        for profile, dist in builds.items()
-        for path in sorted((dist / model.TERRAFORM_MODULES_DIR).rglob("*.tf"))
-        for kind, name in TF_RESOURCE.findall(path.read_text(encoding="utf-8"))
-        if kind == "aws_iam_role_policy"
-    ]
-    inline += [
-        f"{profile} {path.relative_to(dist)} inline_policy"
-        for profile, dist in builds.items()
-        for path in sorted((dist / model.TERRAFORM_MODULES_DIR).rglob("*.tf"))
-        if re.search(r"^\s*inline_policy\s*\{", path.read_text(encoding="utf-8"), re.MULTILINE)
-    ]
+# `# cmek:suppress RULE: reason` inside a resource block (model.SUPPRESS_MARKER).
+TF_SUPPRESSION = re.compile(rf"^\s*#\s*{re.escape(model.SUPPRESS_MARKER)}\s+([A-Z0-9_]+):\s*(.*)$")
+
+
+def _tf_resource_blocks(text: str) -> dict[tuple[str, str], list[str]]:
+    """(type, name) -> the lines of each top-level resource block (rendered, so `}` closes it)."""
+    found: dict[tuple[str, str], list[str]] = {}
+    current: list[str] | None = None
+    for line in text.split("\n"):
+        if match := TF_RESOURCE.match(line):
+            current = found.setdefault((match[1], match[2]), [])
+        elif line.startswith("}"):
+            current = None
+        elif current is not None:
+            current.append(line)
+    return found
+
+
+def _tf_suppressions(lines: list[str]) -> dict[str, str]:
+    return {m[1]: m[2].strip() for line in lines if (m := TF_SUPPRESSION.match(line))}
+
+
+def test_terraform_roles_have_no_inline_policy_unless_suppressed_with_the_reason(
+    builds: dict[str, Path],
+) -> None:
+    # Guard reads only CloudFormation; this is IAM_NO_INLINE_POLICY_CHECK for the modules. The
+    # role module keeps its inline policy (as the v1 stacks keep theirs), suppressed in the block
+    # with the model's reason, the one the templates' Guard Metadata give.
+    rule, reason = model.GUARD_INLINE_POLICY_RULE, model.GUARD_INLINE_POLICY_REASON
+    inline, suppressed = [], []
+    for profile, dist in builds.items():
+        for path in sorted((dist / model.TERRAFORM_MODULES_DIR).rglob("*.tf")):
+            text = path.read_text(encoding="utf-8")
+            where = f"{profile} {path.relative_to(dist)}"
+            if re.search(r"^\s*inline_policy\s*\{", text, re.MULTILINE):
+                inline.append(f"{where} inline_policy")
+            for (kind, name), lines in _tf_resource_blocks(text).items():
+                suppressions = _tf_suppressions(lines)
+                if kind != "aws_iam_role_policy":
+                    assert rule not in suppressions, f"{where} {kind}.{name}: needless suppression"
+                elif suppressions.get(rule) == reason:
+                    suppressed.append(f"{where} {kind}.{name}")
+                else:
+                    inline.append(f"{where} {kind}.{name}")
     assert inline == []
+    main = f"{TfModule.EXISTING_KEY.path}/main.tf"
+    assert suppressed == [f"{profile} {main} aws_iam_role_policy.this" for profile in builds]
+
+
+def test_terraform_suppression_reader_sees_a_missing_or_wrong_reason() -> None:
+    block = 'resource "aws_iam_role_policy" "this" {{\n  # {} {}: {}\n  name = "x"\n}}\n'
+    rule, reason = model.GUARD_INLINE_POLICY_RULE, model.GUARD_INLINE_POLICY_REASON
+    key = ("aws_iam_role_policy", "this")
+    good = _tf_resource_blocks(block.format(model.SUPPRESS_MARKER, rule, reason))
+    assert _tf_suppressions(good[key]) == {rule: reason}
+    other = _tf_resource_blocks(block.format(model.SUPPRESS_MARKER, rule, "because"))
+    assert _tf_suppressions(other[key]) == {rule: "because"}
+    unmarked = _tf_resource_blocks(block.format("checkov:skip", rule, reason))
+    assert _tf_suppressions(unmarked[key]) == {}

@@ -9,11 +9,14 @@ element of a CommaDelimitedList), partitions with cloud-radar.
 cloud-radar 0.17.0 quirks met: it checks AllowedPattern with `re.match` (a prefix match, unlike
 CloudFormation), does not evaluate Rules, keeps Partition, AccountId and StackId as class
 attributes (`Ref AWS::StackId` gives "" unless StackId is set, so the role name's `Select 2` fails),
-and prints the Template object to stdout on construction.
+and prints the Template object to stdout on construction. It also resolves `AWS::NoValue` to ""
+and leaves that "" inside a list (CloudFormation drops the element): the v1 key templates'
+switched statements (CLOUD-RADAR-NOVALUE-IN-LIST, handled in `by_sid`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import string
 from collections.abc import Iterator
@@ -25,20 +28,30 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator import model, validate
+from generator import regions as aws_regions
 from generator.checks import intrinsics
 from generator.config import Config
 from generator.errors import InputError
 from generator.model import Mode, Param, Stack
 
 EXISTING, NEW, COMBINED = model.STACK_EXISTING_KEY, model.STACK_NEW_KEY, model.STACK_COMBINED
+V2_NEW = model.STACK_V2_NEW_KEY
 EXISTING_STACKS = tuple(s for s in model.STACKS if Mode.EXISTING_KEY in s.modes)
 NEW_KEY_STACKS = tuple(s for s in model.STACKS if Mode.NEW_KEY in s.modes)
-PARAM_STACKS: dict[Param, tuple[Stack, ...]] = {
-    Param.CLICKHOUSE_ROLE: model.STACKS,
+V1_STACKS = tuple(s for s in model.STACKS if s.profile == model.V1)
+# The v1 key templates: they take the two switches that move their key to v2.
+SWITCH_STACKS = tuple(s for s in NEW_KEY_STACKS if s.profile == model.V1)
+ROLE_PARAM, KEEP_PARAM = model.PARAM_ENCRYPTION_ROLE_ARN, model.PARAM_KEEP_V1_ACCESS
+KEEP, DROP = model.KEEP_V1_ACCESS_VALUES
+PARAM_STACKS: dict[str, tuple[Stack, ...]] = {
+    Param.CLICKHOUSE_ROLE: V1_STACKS,
     Param.KEY_ARNS: EXISTING_STACKS,
     Param.EXTERNAL_ID: EXISTING_STACKS,
     Param.KMS_CREATE: tuple(s for s in model.STACKS if s.combined),
+    ROLE_PARAM: NEW_KEY_STACKS,
+    KEEP_PARAM: SWITCH_STACKS,
 }
+V2_ROLE = "arn:aws:iam::444455556666:role/clickhouse-service-encryption"
 PARTITIONS = (("aws", "us-east-1"), ("aws-cn", "cn-north-1"), ("aws-us-gov", "us-gov-west-1"))
 ACCOUNT = "210987654321"
 STACK_UUID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
@@ -77,6 +90,8 @@ def accepts(spec: dict[str, Any], value: str) -> bool:
 
 def params_for(stack: Stack, mode: Mode, **given: str) -> dict[str, str]:
     params = {Param.KMS_CREATE.value: model.KMS_CREATE_VALUE[mode]} if stack.combined else {}
+    if stack.profile == model.V2:
+        params[ROLE_PARAM] = V2_ROLE
     return params | given
 
 
@@ -92,7 +107,8 @@ def strings(node: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple
 
 
 def by_sid(policy: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    return {s["Sid"]: s for s in policy["Statement"]}
+    # CLOUD-RADAR-NOVALUE-IN-LIST: "" is cloud-radar's AWS::NoValue left in the Statement list.
+    return {s["Sid"]: s for s in policy["Statement"] if s != ""}
 
 
 # --- Rules and Conditions of the combined template ----------------------------------------------
@@ -133,8 +149,15 @@ def test_rule_requires_key_arns_only_for_an_existing_key(
     assert failures == ([description] if rejected else [])
 
 
-def test_only_the_combined_template_needs_a_rule(templates: dict[Stack, dict[str, Any]]) -> None:
-    assert {s for s, t in templates.items() if "Rules" in t} == {COMBINED}
+def test_rules_only_where_a_parameter_set_must_be_refused(
+    templates: dict[Stack, dict[str, Any]],
+) -> None:
+    # The combined template's KMSKeyArns rule, and the v1 key templates' migration rule.
+    assert {s for s, t in templates.items() if "Rules" in t} == {COMBINED, *SWITCH_STACKS}
+    assert set(templates[COMBINED]["Rules"]) == {
+        model.RULE_KEY_ARNS_REQUIRED,
+        model.RULE_V2_MIGRATION,
+    }
     # The single existing-key template makes the list required instead: no Default.
     assert "Default" not in templates[EXISTING]["Parameters"][Param.KEY_ARNS.value]
 
@@ -151,6 +174,7 @@ MODE_CASES = [
     pytest.param(NEW, Mode.NEW_KEY, {}, id="new-key"),
     pytest.param(COMBINED, Mode.NEW_KEY, {}, id="cmek-new"),
     pytest.param(COMBINED, Mode.NEW_KEY, {Param.KEY_ARNS.value: KEY}, id="cmek-new-keys-ignored"),
+    pytest.param(V2_NEW, Mode.NEW_KEY, {}, id="v2-new-key"),
 ]
 
 
@@ -246,33 +270,43 @@ EXTERNAL_ID_VALUES = {
     ],
 }
 KMS_CREATE_VALUES = {True: [TRUE, FALSE], False: ["True", "FALSE", "yes", "1", ""]}
-VALUES: dict[Param, dict[bool, list[str]]] = {
+KEEP_VALUES = {True: [KEEP, DROP], False: ["True", "FALSE", "yes", "0", ""]}
+# The encryption role: every role verdict but the empty one, which differs by template (below).
+ENCRYPTION_ROLE_VALUES = {ok: [v for v in values if v] for ok, values in ROLE_VALUES.items()}
+VALUES: dict[str, dict[bool, list[str]]] = {
     Param.CLICKHOUSE_ROLE: ROLE_VALUES,
     Param.KEY_ARNS: KEY_VALUES,
     Param.EXTERNAL_ID: EXTERNAL_ID_VALUES,
     Param.KMS_CREATE: KMS_CREATE_VALUES,
+    ROLE_PARAM: ENCRYPTION_ROLE_VALUES,
+    KEEP_PARAM: KEEP_VALUES,
 }
-# The one value whose verdict differs between templates: the combined template needs an empty
-# list for KMSCreate=true (the Rule rejects it for false); the existing-key template never does.
-EMPTY_KEY_ARNS = {EXISTING: False, COMBINED: True}
+# Values whose verdict differs between templates: the combined template needs an empty key list
+# for KMSCreate=true (the Rule rejects it for false), the existing-key template never does; the
+# encryption role is required in the v2 template and optional (empty) in the v1 key templates.
+EMPTY_VALUE_OK: dict[str, dict[Stack, bool]] = {
+    Param.KEY_ARNS: {EXISTING: False, COMBINED: True},
+    ROLE_PARAM: {V2_NEW: False, **dict.fromkeys(SWITCH_STACKS, True)},
+}
 
 CONSTRAINT_CASES = [
-    pytest.param(stack, param, value, ok, id=f"{stack.slug}-{param.value}-{ok}-{n}")
+    pytest.param(stack, param, value, ok, id=f"{stack.slug}-{param}-{ok}-{n}")
     for param, verdicts in VALUES.items()
     for stack in PARAM_STACKS[param]
     for ok, values in verdicts.items()
     for n, value in enumerate(values)
 ] + [
-    pytest.param(stack, Param.KEY_ARNS, "", ok, id=f"{stack.slug}-KMSKeyArns-empty-{ok}")
-    for stack, ok in EMPTY_KEY_ARNS.items()
+    pytest.param(stack, param, "", ok, id=f"{stack.slug}-{param}-empty-{ok}")
+    for param, verdicts in EMPTY_VALUE_OK.items()
+    for stack, ok in verdicts.items()
 ]
 
 
 @pytest.mark.parametrize(("stack", "param", "value", "ok"), CONSTRAINT_CASES)
 def test_parameter_constraints(
-    templates: dict[Stack, dict[str, Any]], stack: Stack, param: Param, value: str, ok: bool
+    templates: dict[Stack, dict[str, Any]], stack: Stack, param: str, value: str, ok: bool
 ) -> None:
-    assert accepts(templates[stack]["Parameters"][param.value], value) is ok
+    assert accepts(templates[stack]["Parameters"][str(param)], value) is ok
 
 
 @pytest.mark.parametrize("stack", EXISTING_STACKS, ids=lambda s: s.slug)
@@ -301,7 +335,7 @@ def test_an_empty_key_arn_element_is_rejected_before_deployment(
 def test_every_parameter_has_constraint_cases(
     templates: dict[Stack, dict[str, Any]], stack: Stack
 ) -> None:
-    covered = {p.value for p, stacks in PARAM_STACKS.items() if stack in stacks}
+    covered = {str(p) for p, stacks in PARAM_STACKS.items() if stack in stacks}
     assert set(templates[stack]["Parameters"]) == covered
 
 
@@ -318,7 +352,6 @@ def test_each_external_id_constraint_alone_rejects_an_overlong_value(
 
 # --- Properties: the template's patterns and generator.validate agree -------------------------
 partitions = st.sampled_from([p for p, _ in PARTITIONS])
-regions = st.from_regex(r"[a-z]{2}(-[a-z]{4,9}){1,2}-[1-9]", fullmatch=True)
 accounts = st.from_regex(r"[0-9]{12}", fullmatch=True)
 key_ids = st.one_of(
     st.uuids().map(str), st.binary(min_size=16, max_size=16).map(lambda b: f"mrk-{b.hex()}")
@@ -332,9 +365,10 @@ external_ids = st.one_of(
 @st.composite
 def key_arn_lists(draw: st.DrawFn) -> tuple[str, list[str]]:
     partition = draw(partitions)
+    # The generator accepts only the partition's real regions (botocore's endpoint data).
     arn = st.builds(
         lambda region, account, key_id: f"arn:{partition}:kms:{region}:{account}:key/{key_id}",
-        regions,
+        st.sampled_from(sorted(aws_regions.partition_regions(partition))),
         accounts,
         key_ids,
     )
@@ -409,7 +443,7 @@ def test_rendered_policies_follow_the_partition(
     radar.StackId = pseudo(partition, region)["AWS::StackId"]
     principal = f"arn:{partition}:iam::123456789012:role/clickhouse"
     key = f"arn:{partition}:kms:{region}:{ACCOUNT}:key/{STACK_UUID}"
-    given = {Param.CLICKHOUSE_ROLE.value: principal}
+    given = {model.PRINCIPAL_PARAMS[stack.profile.name]: principal}
     if mode is Mode.EXISTING_KEY:
         given[Param.KEY_ARNS.value] = key
     rendered = radar.from_yaml(str(built / stack.path)).render(
@@ -417,7 +451,7 @@ def test_rendered_policies_follow_the_partition(
     )
     resources = rendered["Resources"]
     assert set(resources) == EXPECTED_RESOURCES[mode]
-    actions = sorted(default_config.profile.actions)
+    actions = sorted(stack.profile.actions)
 
     if mode is Mode.NEW_KEY:
         key_resource = resources[model.KEY_LOGICAL_ID]
@@ -425,7 +459,11 @@ def test_rendered_policies_follow_the_partition(
         statements = by_sid(props["KeyPolicy"])
         root = statements[model.KEY_POLICY_ROOT_SID]
         assert root["Principal"] == {"AWS": f"arn:{partition}:iam::{ACCOUNT}:root"}
-        clickhouse = statements[model.KEY_POLICY_CLICKHOUSE_SID]
+        assert set(statements) == {
+            model.KEY_POLICY_ROOT_SID,
+            model.KEY_POLICY_SIDS[stack.profile.name],
+        }
+        clickhouse = statements[model.KEY_POLICY_SIDS[stack.profile.name]]
         assert clickhouse["Principal"] == {"AWS": principal}
         assert sorted(clickhouse["Action"]) == actions
         # What moto does not honour (it fixes KeySpec/KeyUsage and ignores the window).
@@ -448,7 +486,10 @@ def test_no_arn_hard_codes_a_partition_except_the_principal_default(
     templates: dict[Stack, dict[str, Any]], stack: Stack
 ) -> None:
     hits = [path for path, text in strings(templates[stack]) if HARD_CODED_PARTITION.search(text)]
-    assert hits == [("Parameters", Param.CLICKHOUSE_ROLE.value, "Default")]
+    expected = (
+        [("Parameters", Param.CLICKHOUSE_ROLE.value, "Default")] if stack in V1_STACKS else []
+    )
+    assert hits == expected
 
 
 # --- Generated names ----------------------------------------------------------------------------
@@ -485,3 +526,80 @@ def test_alias_name_fits_kms_for_the_longest_stack_name(
     assert len(name) <= KMS_ALIAS_NAME_MAX
     assert KMS_ALIAS_NAME.fullmatch(name)
     assert not name.startswith("alias/aws/")  # reserved for AWS managed keys
+
+
+# --- Moving a v1 key to v2: two stack updates, resolved as CloudFormation would -----------------
+# The resolved resources of the v1 templates before v2 existed (rendered from the v1-only
+# templates, defaults and sample inputs of generator.checks.cfn_templates). A v1 customer who
+# updates a stack with the default parameters must get exactly these resources: never regenerate.
+V1_RESOURCES = Path(__file__).resolve().parent / "golden" / "v1-resources"
+
+
+def resolved(template: dict[str, Any], stack: Stack, mode: Mode, **given: str) -> dict[str, Any]:
+    from generator.checks import cfn_templates
+
+    inputs = cfn_templates.sample_inputs(stack, mode) | given
+    return cfn_templates.resolve(template, stack, mode, inputs).resources
+
+
+@pytest.mark.parametrize(
+    ("stack", "mode"),
+    [(s, m) for s in V1_STACKS for m in s.modes],
+    ids=lambda v: v.slug if isinstance(v, Stack) else v.value,
+)
+def test_v1_defaults_render_exactly_the_v1_resources(
+    templates: dict[Stack, dict[str, Any]], stack: Stack, mode: Mode
+) -> None:
+    pinned = json.loads((V1_RESOURCES / f"{stack.slug}.json").read_text(encoding="utf-8"))
+    now = resolved(templates[stack], stack, mode)
+    # Metadata (a scanner's suppression note) does not touch the physical resource.
+    assert {n: {k: v for k, v in r.items() if k != "Metadata"} for n, r in now.items()} == (
+        pinned[mode.value]
+    )
+
+
+@pytest.mark.parametrize("stack", SWITCH_STACKS, ids=lambda s: s.slug)
+def test_v1_key_moves_to_v2_by_two_updates_without_replacement(
+    templates: dict[Stack, dict[str, Any]], stack: Stack
+) -> None:
+    from generator import key_policy
+
+    template = templates[stack]
+    steps = [{}, {ROLE_PARAM: V2_ROLE}, {ROLE_PARAM: V2_ROLE, KEEP_PARAM: DROP}]
+    states = [resolved(template, stack, Mode.NEW_KEY, **step) for step in steps]
+    for step in steps:
+        params = intrinsics.parameter_values(template, params_for(stack, Mode.NEW_KEY, **step))
+        assert intrinsics.rule_failures(template, params) == []
+    # Same logical IDs, and the key changes only in KeyPolicy ("Update requires: No interruption"
+    # for AWS::KMS::Key KeyPolicy: the key, its ID and ARN stay).
+    assert all(set(s) == set(states[0]) for s in states)
+    for state in states:
+        key = dict(state[model.KEY_LOGICAL_ID])
+        first = dict(states[0][model.KEY_LOGICAL_ID])
+        key["Properties"] = {k: v for k, v in key["Properties"].items() if k != "KeyPolicy"}
+        first["Properties"] = {k: v for k, v in first["Properties"].items() if k != "KeyPolicy"}
+        assert key == first
+        assert state[model.ALIAS_LOGICAL_ID] == states[0][model.ALIAS_LOGICAL_ID]
+    policies = [by_sid(s[model.KEY_LOGICAL_ID]["Properties"]["KeyPolicy"]) for s in states]
+    root, v1, v2 = model.KEY_POLICY_ROOT_SID, model.KEY_POLICY_SIDS["v1"], model.KEY_POLICY_V2_SID
+    assert [list(p) for p in policies] == [[root, v1], [root, v1, v2], [root, v2]]
+    assert policies[0][root] == policies[1][root] == policies[2][root]
+    assert policies[0][v1] == policies[1][v1]
+    assert policies[1][v2] == policies[2][v2]
+    # The very statement `cmek grant --profile v2` writes on an existing key.
+    assert policies[1][v2] == key_policy.clickhouse_statement(model.V2, V2_ROLE)
+
+
+@pytest.mark.parametrize("stack", SWITCH_STACKS, ids=lambda s: s.slug)
+@pytest.mark.parametrize(
+    "given",
+    [{KEEP_PARAM: DROP}, {ROLE_PARAM: model.V1.principal}],
+    ids=["drop-v1-without-v2", "v2-role-is-the-v1-role"],
+)
+def test_migration_rule_refuses_losing_clickhouse(
+    templates: dict[Stack, dict[str, Any]], stack: Stack, given: dict[str, str]
+) -> None:
+    template = templates[stack]
+    params = intrinsics.parameter_values(template, params_for(stack, Mode.NEW_KEY, **given))
+    (failure,) = intrinsics.rule_failures(template, params)
+    assert ROLE_PARAM in failure

@@ -1,6 +1,8 @@
 """Terraform and CloudFormation grant the same: cmek-policy's documents equal the stacks' documents.
 
-For generated inputs, `terraform apply` of cmek-policy (real Terraform) is compared with:
+For generated inputs, `terraform apply` of cmek-policy (real Terraform) under each template's
+profile (v1 for the v1 stacks, v2 with the role as `clickhouse_role_arn` for cmek-v2-new-key) is
+compared with:
 - cloud-radar's rendering of the published templates, in every partition (it takes the partition and
   account as settings; moto answers `aws` for AWS::Partition in every region);
 - for partition aws, the stacks deployed to the moto server, read back through IAM and KMS, in the
@@ -27,6 +29,8 @@ from generator import model, terraform_runner
 from generator.model import Param, TfModule, TfOutput, TfVar
 
 KEY, TRUST, ROLE = TfOutput.KEY_POLICY_JSON, TfOutput.TRUST_POLICY_JSON, TfOutput.ROLE_POLICY_JSON
+# The documents each profile's templates hold (v2 creates no role in the customer's account).
+DOCUMENTS = {model.V1.name: (KEY, TRUST, ROLE), model.V2.name: (KEY,)}
 _stack_names = (f"cmek-equivalence-{n}" for n in itertools.count())
 
 
@@ -58,6 +62,10 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
     name = draw(st.from_regex(r"[A-Za-z0-9+=,.@_-]{1,64}", fullmatch=True))
     principal_account = draw(st.from_regex(r"[0-9]{12}", fullmatch=True))
     principal = f"arn:{partition}:iam::{principal_account}:role/{path}{name}"
+    # v2 rejects the v1 role's name as a service's encryption role, in any account.
+    encryption_role = principal.replace(
+        f"/{model.CLICKHOUSE_V1_ROLE_NAME}", f"/{model.CLICKHOUSE_V1_ROLE_NAME}-v2"
+    )
     region = draw(st.from_regex(r"[a-z]{2}(-gov)?-[a-z]{4,9}-[1-9]", fullmatch=True))
     key_id = st.one_of(
         st.from_regex(
@@ -86,27 +94,43 @@ def inputs(draw: st.DrawFn) -> dict[str, Any]:
         "partition": partition,
         "account": account,
         "principal": principal,
+        "encryption_role": encryption_role,
         "key_arns": key_arns,
         "external_id": external_id,
     }
 
 
-def terraform_documents(built: Path, case: dict[str, Any]) -> dict[TfOutput, Any]:
+def terraform_documents(
+    built: Path, case: dict[str, Any], profile: model.Profile
+) -> dict[TfOutput, Any]:
     outputs = terraform_runner.apply_outputs(
         built / TfModule.POLICY.path,
         {
-            TfVar.CLICKHOUSE_ROLE_ARN: case["principal"],
+            TfVar.PROFILE: profile.name,
+            TfVar.CLICKHOUSE_ROLE_ARN: _principal(case, profile),
             TfVar.ACCOUNT_ID: case["account"],
             TfVar.PARTITION: case["partition"],
             TfVar.KMS_KEY_ARNS: case["key_arns"],
             TfVar.EXTERNAL_ID: case["external_id"],
         },
     )
-    return {name: json.loads(outputs[name]) for name in (KEY, TRUST, ROLE)}
+    # Terraform leaves null outputs out of its report: v2's trust and role policies must be null.
+    assert set(outputs) - {TfOutput.CLICKHOUSE_STATEMENT_JSON} == set(DOCUMENTS[profile.name])
+    return {name: json.loads(outputs[name]) for name in DOCUMENTS[profile.name]}
+
+
+def _principal(case: dict[str, Any], profile: model.Profile) -> str:
+    return case["encryption_role"] if profile is model.V2 else case["principal"]
+
+
+def _principal_parameter(stack: model.Stack) -> str:
+    if stack.profile is model.V2:
+        return model.PARAM_ENCRYPTION_ROLE_ARN
+    return Param.CLICKHOUSE_ROLE.value
 
 
 def _parameters(case: dict[str, Any], stack: model.Stack, mode: model.Mode) -> dict[str, str]:
-    params = {Param.CLICKHOUSE_ROLE.value: case["principal"]}
+    params = {_principal_parameter(stack): _principal(case, stack.profile)}
     if stack.combined:
         params[Param.KMS_CREATE.value] = model.KMS_CREATE_VALUE[mode]
     if mode is model.Mode.EXISTING_KEY:
@@ -151,12 +175,25 @@ def cloud_radar_documents(
             documents[TRUST] = role["AssumeRolePolicyDocument"]
             documents[ROLE] = role["Policies"][0]["PolicyDocument"]
         else:
-            documents[KEY] = resources[model.KEY_LOGICAL_ID]["Properties"]["KeyPolicy"]
+            documents[KEY] = _without_no_value(
+                resources[model.KEY_LOGICAL_ID]["Properties"]["KeyPolicy"]
+            )
     return documents
 
 
-def moto_documents(built: Path, case: dict[str, Any], clients: Any) -> dict[TfOutput, Any]:
-    """Deploy the two single-mode stacks to moto in the case's account and read the grants back."""
+def _without_no_value(policy: dict[str, Any]) -> dict[str, Any]:
+    """The key policy without the leftovers of an AWS::NoValue list element, which CloudFormation
+    removes: cloud-radar 0.17.0 renders it as "" and leaves it in the list; moto 5.2.5 (bug) stores
+    it as null in a stack-created key policy. The v1 key templates' optional statements
+    (KeepV1Access, EncryptionRoleArn) are such elements."""
+    return {**policy, "Statement": [s for s in policy["Statement"] if s not in ("", None)]}
+
+
+def moto_documents(
+    built: Path, case: dict[str, Any], clients: Any
+) -> dict[str, dict[TfOutput, Any]]:
+    """Deploy the single-mode stacks to moto in the case's account and read the grants back, per
+    profile."""
     cloudformation, iam, kms = (clients(s) for s in ("cloudformation", "iam", "kms"))
     resources = {}
     for stack, mode in (
@@ -177,19 +214,42 @@ def moto_documents(built: Path, case: dict[str, Any], clients: Any) -> dict[TfOu
         resources.update({r["LogicalResourceId"]: r["PhysicalResourceId"] for r in summaries})
     role = resources[model.ROLE_LOGICAL_ID]
     inline = iam.get_role_policy(RoleName=role, PolicyName=model.ROLE_POLICY_NAME)
-    key_policy = kms.get_key_policy(KeyId=resources[model.KEY_LOGICAL_ID], PolicyName="default")
-    return {
+    v1 = {
         TRUST: iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"],
         # moto 5.2.5 bug: an inline policy created by a stack comes back as the Python repr of a
         # dict (single quotes), not JSON, so it is read with ast.literal_eval.
         ROLE: ast.literal_eval(inline["PolicyDocument"])
         if isinstance(inline["PolicyDocument"], str)
         else inline["PolicyDocument"],
-        # moto 5.2.5 bug: a key policy created by a stack is stored and returned as a dict.
-        KEY: key_policy["Policy"]
-        if isinstance(key_policy["Policy"], dict)
-        else json.loads(key_policy["Policy"]),
+        KEY: _deployed_key_policy(kms, resources[model.KEY_LOGICAL_ID]),
     }
+    v2 = {
+        KEY: _deployed_key_policy(kms, _deploy(cloudformation, built, case, model.STACK_V2_NEW_KEY))
+    }
+    return {model.V1.name: v1, model.V2.name: v2}
+
+
+def _deploy(cloudformation: Any, built: Path, case: dict[str, Any], stack: model.Stack) -> str:
+    """Create one single-mode stack; its key's physical ID."""
+    name = next(_stack_names)
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=(built / stack.path).read_text(encoding="utf-8"),
+        Parameters=[
+            {"ParameterKey": k, "ParameterValue": v}
+            for k, v in _parameters(case, stack, stack.modes[0]).items()
+        ],
+    )
+    summaries = cloudformation.list_stack_resources(StackName=name)["StackResourceSummaries"]
+    return next(
+        r["PhysicalResourceId"] for r in summaries if r["LogicalResourceId"] == model.KEY_LOGICAL_ID
+    )
+
+
+def _deployed_key_policy(kms: Any, key_id: str) -> Any:
+    policy = kms.get_key_policy(KeyId=key_id, PolicyName=model.KEY_POLICY_NAME)["Policy"]
+    # moto 5.2.5 bug: a key policy created by a stack is stored and returned as a dict.
+    return _without_no_value(policy if isinstance(policy, dict) else json.loads(policy))
 
 
 @settings(
@@ -204,6 +264,7 @@ def moto_documents(built: Path, case: dict[str, Any], clients: Any) -> dict[TfOu
         "partition": model.COMMERCIAL_PARTITION,
         "account": "210987654321",
         "principal": model.CLICKHOUSE_PRINCIPAL,
+        "encryption_role": "arn:aws:iam::987654321098:role/clickhouse/service-encryption",
         "key_arns": [
             "arn:aws:kms:eu-west-1:210987654321:key/1234abcd-12ab-34cd-56ef-1234567890ab",
             "arn:aws:kms:eu-west-1:210987654321:key/mrk-1234abcd12ab34cd56ef1234567890ab",
@@ -214,10 +275,17 @@ def moto_documents(built: Path, case: dict[str, Any], clients: Any) -> dict[TfOu
 def test_terraform_grants_what_cloudformation_grants(
     built: Path, aws: Any, moto_endpoint: str, case: dict[str, Any]
 ) -> None:
-    expected = {name: normalise(doc) for name, doc in terraform_documents(built, case).items()}
+    expected = {
+        profile.name: {
+            name: normalise(doc) for name, doc in terraform_documents(built, case, profile).items()
+        }
+        for profile in {stack.profile for stack in model.STACKS}
+    }
     for stack in model.STACKS:
-        for name, doc in cloud_radar_documents(built, case, stack).items():
-            assert normalise(doc) == expected[name], (stack.filename, name)
+        documents = cloud_radar_documents(built, case, stack)
+        assert set(documents) <= set(DOCUMENTS[stack.profile.name]), stack.filename
+        for name, doc in documents.items():
+            assert normalise(doc) == expected[stack.profile.name][name], (stack.filename, name)
     if case["partition"] != model.COMMERCIAL_PARTITION:
         return  # moto answers `aws` for AWS::Partition in every region
     sts = aws("sts")
@@ -235,5 +303,12 @@ def test_terraform_grants_what_cloudformation_grants(
             aws_session_token=credentials["SessionToken"],
         )
 
-    for name, doc in moto_documents(built, case, clients).items():
-        assert normalise(doc) == expected[name], ("moto", name)
+    for profile, documents in moto_documents(built, case, clients).items():
+        for name, doc in documents.items():
+            assert normalise(doc) == expected[profile][name], ("moto", profile, name)
+
+
+def test_every_profile_has_a_template_to_compare() -> None:
+    # The comparison above runs per template in model.STACKS: v2's must be one of them.
+    assert {stack.profile for stack in model.STACKS} == set(model.PROFILES.values())
+    assert model.STACK_V2_NEW_KEY in model.STACKS

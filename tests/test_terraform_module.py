@@ -76,7 +76,36 @@ def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> 
     # No keys: no role policy at all, rather than one with an empty or "*" Resource. (Terraform
     # leaves a null output out of the apply report altogether.)
     assert outputs.get(TfOutput.ROLE_POLICY_JSON) is None
-    assert set(outputs) == {TfOutput.KEY_POLICY_JSON, TfOutput.TRUST_POLICY_JSON}
+    assert set(outputs) == {
+        TfOutput.KEY_POLICY_JSON,
+        TfOutput.CLICKHOUSE_STATEMENT_JSON,
+        TfOutput.TRUST_POLICY_JSON,
+    }
+
+
+def _statements(outputs: dict[str, Any], name: TfOutput) -> dict[str, dict[str, Any]]:
+    return {s["Sid"]: s for s in json.loads(outputs[name])["Statement"]}
+
+
+@pytest.mark.parametrize("profile", list(model.PROFILES.values()), ids=list(model.PROFILES))
+def test_apply_grants_each_profile_its_actions_sid_and_principal(
+    built: Path, profile: model.Profile
+) -> None:
+    values: dict[str, Any] = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT, **_KEYS}
+    if profile.principal is None:
+        values |= {TfVar.PROFILE: profile.name, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
+    outputs = terraform_runner.apply_outputs(_policy(built), values)
+    sid = model.KEY_POLICY_SIDS[profile.name]
+    key = _statements(outputs, TfOutput.KEY_POLICY_JSON)
+    assert set(key) == {model.KEY_POLICY_ROOT_SID, sid}
+    assert sorted(key[sid]["Action"]) == sorted(profile.actions)
+    assert key[sid]["Principal"] == {"AWS": profile.principal or EXAMPLE_ROLE_ARN}
+    assert _statements(outputs, TfOutput.CLICKHOUSE_STATEMENT_JSON) == {sid: key[sid]}
+    # v2 creates no role in the customer's account: no trust or role policy (null outputs are
+    # absent from Terraform's apply report).
+    role_outputs = {TfOutput.TRUST_POLICY_JSON, TfOutput.ROLE_POLICY_JSON}
+    has_role = profile.name in model.TF_ROLE_PROFILES
+    assert role_outputs & set(outputs) == (role_outputs if has_role else set())
 
 
 def test_apply_reports_the_failing_variable(built: Path) -> None:
@@ -167,12 +196,60 @@ def test_variable_validations(
     assert any(str(offending) in d for d in failure.value.diagnostics), failure.value.diagnostics
 
 
-@pytest.mark.parametrize("mode", list(model.TF_MODULE_BY_MODE))
-def test_example_tfvars_satisfy_the_example_variables(
-    built: Path, tmp_path: Path, mode: model.Mode
+_V1_ROLE_IN_OWN_ACCOUNT = model.CLICKHOUSE_PRINCIPAL.replace(
+    f":{model.CLICKHOUSE_V1_ACCOUNT}:", f":{EXAMPLE_ACCOUNT}:"
+)
+_V2 = {TfVar.PROFILE: model.V2.name}
+
+
+@pytest.mark.parametrize("directory", [_P, _N])
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({}, None),
+        ({TfVar.CLICKHOUSE_ROLE_ARN: model.CLICKHOUSE_PRINCIPAL}, None),
+        ({**_V2, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}, None),
+        (_V2, "is required"),
+        (
+            {**_V2, TfVar.CLICKHOUSE_ROLE_ARN: model.CLICKHOUSE_PRINCIPAL},
+            "not ClickHouse's v1 role",
+        ),
+        ({**_V2, TfVar.CLICKHOUSE_ROLE_ARN: _V1_ROLE_IN_OWN_ACCOUNT}, "not ClickHouse's v1 role"),
+        ({**_V2, TfVar.CLICKHOUSE_ROLE_ARN: "arn:aws:iam::123456789012:user/x"}, "IAM role ARN"),
+        ({TfVar.PROFILE: f"v{len(model.PROFILES) + 1}"}, "must be one of"),
+    ],
+)
+def test_profile_validations(
+    built: Path, tmp_path: Path, directory: str, values: dict[str, Any], message: str | None
 ) -> None:
-    example = built / model.TERRAFORM_EXAMPLES_DIR / mode.value
-    target = tmp_path / mode.value
+    """v1 calls keep working with or without a role; v2 needs its own role, never v1's."""
+    given = {**_ACCOUNT, **values} if directory == _P else values
+    if message is None:
+        _apply_variables(built, tmp_path, directory, given)
+        return
+    with pytest.raises(terraform_runner.TerraformError) as failure:
+        _apply_variables(built, tmp_path, directory, given)
+    assert len(failure.value.diagnostics) == 1, failure.value.diagnostics
+    assert message in failure.value.diagnostics[0]
+
+
+def _examples() -> list[str]:
+    return [*model.TF_EXAMPLE_PATHS.values(), model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2]
+
+
+# Sensitive variables stay out of the tfvars example: the user exports them (TF_VAR_...).
+_SECRETS = {
+    TfVar.TOKEN_SECRET: "example-secret",
+    TfVar.SERVICE_PASSWORD_HASH: "n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+}
+
+
+@pytest.mark.parametrize("path", _examples())
+def test_example_tfvars_satisfy_the_example_variables(
+    built: Path, tmp_path: Path, path: str
+) -> None:
+    example = built / path
+    target = tmp_path / example.name
     target.mkdir()
     shutil.copyfile(example / "variables.tf", target / "variables.tf")
     text = (example / "terraform.tfvars.example").read_text(encoding="utf-8")
@@ -181,4 +258,6 @@ def test_example_tfvars_satisfy_the_example_variables(
         line[2:] if line.startswith("# ") and " = " in line else line for line in text.split("\n")
     )
     (target / "terraform.tfvars").write_text(uncommented, encoding="utf-8")
-    terraform_runner.apply_outputs(target, {})
+    declared = (example / "variables.tf").read_text(encoding="utf-8")
+    secrets = {name: value for name, value in _SECRETS.items() if f'"{name}"' in declared}
+    terraform_runner.apply_outputs(target, secrets)

@@ -23,16 +23,15 @@ from generator.render.tf_interface import EXTERNAL_ID_RE2_PATTERN
 def test_renders_every_module_example_and_test_file() -> None:
     files = render.artifacts(Config())
     for module in TfModule:
-        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+        for name in model.TF_MODULE_FILES:
             assert f"{module.path}/{name}" in files
     tests_dir = f"{TfModule.POLICY.path}/{model.TERRAFORM_TESTS_DIR}/"
     tests = [p for p in files if p.startswith(tests_dir)]
     assert tests and all(p.endswith(".tftest.hcl") for p in tests)
-    for mode in model.TF_MODULE_BY_MODE:
-        example = f"{model.TERRAFORM_EXAMPLES_DIR}/{mode.value}"
-        for name in ("main.tf", "variables.tf", "outputs.tf", "versions.tf", "README.md"):
+    examples = [*model.TF_EXAMPLE_PATHS.values(), model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2]
+    for example in examples:
+        for name in model.TF_EXAMPLE_FILES:
             assert f"{example}/{name}" in files
-        assert f"{example}/terraform.tfvars.example" in files
     assert all(p.startswith(f"{model.TERRAFORM_DIR}/") for p in files)
 
 
@@ -40,14 +39,26 @@ def test_rendering_is_deterministic() -> None:
     assert render.artifacts(Config()) == render.artifacts(Config())
 
 
-def test_config_principal_reaches_every_module_default() -> None:
+def _role_default(files: dict[str, str], module: TfModule) -> object:
+    variables = hcl2.loads(files[f"{module.path}/variables.tf"])
+    label = f'"{model.TfVar.CLICKHOUSE_ROLE_ARN.value}"'
+    (body,) = [v[label] for v in variables["variable"] if label in v]
+    return body["default"]
+
+
+@pytest.mark.parametrize("profile", list(model.PROFILES.values()), ids=list(model.PROFILES))
+def test_config_principal_is_the_v1_default_and_never_v2s(profile: model.Profile) -> None:
+    # A v1 config's principal is v1's default (the role module's, and cmek-policy's fallback); the
+    # modules with a profile default to null, so no principal silently applies to v2.
     principal = "arn:aws:iam::111122223333:role/clickhouse/other"
-    files = render.artifacts(Config(principal=principal))
-    for module in TfModule:
-        variables = hcl2.loads(files[f"{module.path}/variables.tf"])
-        label = f'"{model.TfVar.CLICKHOUSE_ROLE_ARN.value}"'
-        (body,) = [v[label] for v in variables["variable"] if label in v]
-        assert body["default"] == f'"{principal}"'
+    files = render.artifacts(Config(profile=profile, principal=principal))
+    v1 = principal if profile is model.V1 else model.CLICKHOUSE_PRINCIPAL
+    assert _role_default(files, TfModule.EXISTING_KEY) == f'"{v1}"'
+    assert _role_default(files, TfModule.POLICY) is None
+    assert _role_default(files, TfModule.NEW_KEY) is None
+    main = hcl2.loads(files[f"{TfModule.POLICY.path}/main.tf"])
+    fallback = main["locals"][0][model.TF_DEFAULT_PRINCIPALS_LOCAL]
+    assert fallback == {model.V1.name: f'"{v1}"'}
 
 
 def test_policy_module_is_provider_free() -> None:

@@ -22,6 +22,8 @@ from generator.model import Mode, Param, Stack
 SAMPLE_KEY_ARNS = (model.EXAMPLE_KEY_ARN, model.EXAMPLE_MRK_KEY_ARN)
 # The longest stack name CloudFormation accepts: the role name must still fit IAM's 64 characters.
 SAMPLE_STACK_NAME = "S" * model.STACK_NAME_MAX
+# A v2 service's encryption role (the v2 template requires one; the v1 key templates take one).
+SAMPLE_V2_ROLE = model.EXAMPLE_ROLE_ARN
 SAMPLE_STACK_ID = (
     f"arn:aws:cloudformation:{model.EXAMPLE_REGION}:{model.EXAMPLE_ACCOUNT}:stack/{SAMPLE_STACK_NAME}/"
     "c0ffee00-1234-5678-9abc-def012345678"
@@ -49,6 +51,8 @@ class Scenario:
 
 def sample_inputs(stack: Stack, mode: Mode, external_id: str = "") -> dict[str, str]:
     given: dict[str, str] = {}
+    if stack.profile == model.V2:
+        given[model.PARAM_ENCRYPTION_ROLE_ARN] = SAMPLE_V2_ROLE
     if stack.combined:
         given[Param.KMS_CREATE.value] = model.KMS_CREATE_VALUE[mode]
     if mode is Mode.EXISTING_KEY:
@@ -56,6 +60,21 @@ def sample_inputs(stack: Stack, mode: Mode, external_id: str = "") -> dict[str, 
         if external_id:
             given[Param.EXTERNAL_ID.value] = external_id
     return given
+
+
+def switchable(template: dict[str, Any]) -> bool:
+    """A v1 key template that can move its key to v2 (the two switch parameters)."""
+    return model.PARAM_KEEP_V1_ACCESS in template.get("Parameters", {})
+
+
+# The two migration steps after the defaults: add the v2 statement, then drop the v1 one.
+MIGRATION_STEPS: tuple[dict[str, str], ...] = (
+    {model.PARAM_ENCRYPTION_ROLE_ARN: SAMPLE_V2_ROLE},
+    {
+        model.PARAM_ENCRYPTION_ROLE_ARN: SAMPLE_V2_ROLE,
+        model.PARAM_KEEP_V1_ACCESS: model.KEEP_V1_ACCESS_VALUES[1],
+    },
+)
 
 
 def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str, str]) -> Scenario:
@@ -90,6 +109,9 @@ def scenarios(dist: DistDir) -> Iterator[Scenario]:
             external_ids = ("", model.EXAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
             for external_id in external_ids:
                 yield resolve(template, stack, mode, sample_inputs(stack, mode, external_id))
+            if mode is Mode.NEW_KEY and switchable(template):
+                for step in MIGRATION_STEPS:
+                    yield resolve(template, stack, mode, sample_inputs(stack, mode) | step)
 
 
 def statements(document: dict[str, Any]) -> list[dict[str, Any]]:
@@ -106,22 +128,26 @@ def _role_policy_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for p in policies for s in statements(p["PolicyDocument"])]
 
 
-def _clickhouse_key_statements(key: dict[str, Any]) -> list[dict[str, Any]]:
+_PROFILE_BY_SID = {sid: model.PROFILES[name] for name, sid in model.KEY_POLICY_SIDS.items()}
+
+
+def _clickhouse_key_statements(key: dict[str, Any]) -> list[tuple[model.Profile, dict[str, Any]]]:
+    """(profile, statement) for each statement under a profile's Sid."""
     return [
-        s
+        (_PROFILE_BY_SID[s.get("Sid")], s)
         for s in statements(key["Properties"]["KeyPolicy"])
-        if s.get("Sid") == model.KEY_POLICY_CLICKHOUSE_SID
+        if s.get("Sid") in _PROFILE_BY_SID
     ]
 
 
-def _grants(scenario: Scenario) -> Iterator[tuple[str, dict[str, Any]]]:
-    """Every statement that grants ClickHouse KMS actions, with where it lives."""
+def _grants(scenario: Scenario) -> Iterator[tuple[str, model.Profile, dict[str, Any]]]:
+    """Every statement that grants ClickHouse KMS actions: where it lives, whose profile."""
     for role in scenario.of_type("AWS::IAM::Role"):
         for statement in _role_policy_statements(role):
-            yield "role policy", statement
+            yield "role policy", scenario.stack.profile, statement
     for key in scenario.of_type("AWS::KMS::Key"):
-        for statement in _clickhouse_key_statements(key):
-            yield "key policy", statement
+        for profile, statement in _clickhouse_key_statements(key):
+            yield f"key policy ({profile.name})", profile, statement
 
 
 @cache
@@ -146,38 +172,67 @@ def _action_is_known(action: str) -> bool:
     return any(pattern.fullmatch(known) for known in known_actions())
 
 
+# Principals CFN-001 passes to each profile's parameter, to see that every grant follows it.
+OVERRIDES: dict[str, str] = {
+    model.V1.name: "arn:aws:iam::123456789012:role/override-check",
+    model.V2.name: "arn:aws:iam::210987654321:role/override-check-v2",
+}
+
+
+def _principal_parameter_problems(stack: Stack, template: dict[str, Any], dist: DistDir):
+    """The stack profile's principal parameter: v1 defaults to the configured ARN; v2 has no
+    default (each service has its own role) and accepts only a role ARN."""
+    name = model.PRINCIPAL_PARAMS[stack.profile.name]
+    spec = template.get("Parameters", {}).get(name)
+    if spec is None:
+        yield stack.path, f"no {name} parameter (profile {stack.profile.name})"
+        return
+    if stack.profile == model.V2:
+        expected = None
+    elif dist.config.profile == stack.profile:
+        expected = dist.config.principal
+    else:
+        expected = stack.profile.principal
+    if spec.get("Default") != expected:
+        yield stack.path, f"{name} default is {spec.get('Default')!r}, expected {expected!r}"
+    if spec.get("AllowedPattern") != model.ROLE_ARN_PATTERN:
+        yield stack.path, f"{name} AllowedPattern is {spec.get('AllowedPattern')!r}"
+
+
 @check(
     "CMEK-CFN-001",
-    "ClickHouse's principal is the ClickHouseRole parameter, defaulting to the configured ARN.",
+    "Each grant names its profile's principal parameter (ClickHouseRole defaulting to the "
+    "configured ARN; v2's required EncryptionRoleArn).",
     sources.IAM_EXTERNAL_ID,
 )
 def principal(dist: DistDir) -> Problems:
-    expected = dist.config.principal
     for stack, template in dist.templates.items():
-        default = template.get("Parameters", {}).get(Param.CLICKHOUSE_ROLE.value, {}).get("Default")
-        if default != expected:
-            yield stack.path, f"ClickHouseRole default is {default!r}, expected {expected!r}"
-    other = "arn:aws:iam::123456789012:role/override-check"
-    for stack, template in dist.templates.items():
+        yield from _principal_parameter_problems(stack, template, dist)
+        params = template.get("Parameters", {})
+        given_principals = {
+            name: OVERRIDES[profile]
+            for profile, name in model.PRINCIPAL_PARAMS.items()
+            if name in params
+        }
         for mode in stack.modes:
-            given = sample_inputs(stack, mode) | {Param.CLICKHOUSE_ROLE.value: other}
-            scenario = resolve(template, stack, mode, given)
-            trusts = [
-                s
+            scenario = resolve(template, stack, mode, sample_inputs(stack, mode) | given_principals)
+            grants = [
+                (stack.profile, s)
                 for role in scenario.of_type("AWS::IAM::Role")
                 for s in statements(role["Properties"]["AssumeRolePolicyDocument"])
             ]
-            keys = [
-                s for k in scenario.of_type("AWS::KMS::Key") for s in _clickhouse_key_statements(k)
+            grants += [
+                g for k in scenario.of_type("AWS::KMS::Key") for g in _clickhouse_key_statements(k)
             ]
-            if not trusts and not keys:
+            if not grants:
                 yield stack.path, "nothing trusts or grants ClickHouse's principal", mode.value
-            for statement in trusts + keys:
+            for profile, statement in grants:
                 got = as_list(statement.get("Principal", {}).get("AWS"))
-                if got != [other]:
+                if got != [OVERRIDES[profile.name]]:
                     yield (
                         stack.path,
-                        f"principal {got} ignores the ClickHouseRole parameter",
+                        f"{profile.name} principal {got} ignores the "
+                        f"{model.PRINCIPAL_PARAMS[profile.name]} parameter",
                         mode.value,
                     )
 
@@ -188,7 +243,6 @@ def principal(dist: DistDir) -> Problems:
     sources.KMS_ACTIONS,
 )
 def actions(dist: DistDir) -> Problems:
-    expected = set(dist.config.profile.actions)
     for scenario in scenarios(dist):
         grants = list(_grants(scenario))
         if not grants:
@@ -197,7 +251,8 @@ def actions(dist: DistDir) -> Problems:
                 "no statement grants ClickHouse any action",
                 scenario.label,
             )
-        for where, statement in grants:
+        for where, profile, statement in grants:
+            expected = set(profile.actions)
             got = as_list(statement.get("Action", []))
             if set(got) != expected or len(got) != len(expected):
                 missing = sorted(expected - set(got))
@@ -206,7 +261,7 @@ def actions(dist: DistDir) -> Problems:
                     scenario.stack.path,
                     (
                         f"{where} actions differ from profile "
-                        f"{dist.config.profile.name}: missing {missing}, extra {extra}"
+                        f"{profile.name}: missing {missing}, extra {extra}"
                     ),
                     scenario.label,
                 )
@@ -283,8 +338,8 @@ def outputs(dist: DistDir) -> Problems:
 
 @check(
     "CMEK-CFN-005",
-    f"A new key is symmetric, rotated, retained, has a {model.PENDING_WINDOW_DAYS}-day window "
-    "and keeps root access.",
+    f"A new key is symmetric, rotated, retained, has a {model.PENDING_WINDOW_DAYS}-day window, "
+    "keeps root access and has an alias.",
     sources.KMS_ROTATION,
 )
 def key_protection(dist: DistDir) -> Problems:
@@ -333,6 +388,13 @@ def key_protection(dist: DistDir) -> Problems:
                     "key policy lacks the account-root statement (lockout)",
                     scenario.label,
                 )
+        aliases = [
+            a
+            for a in scenario.of_type("AWS::KMS::Alias")
+            if a["Properties"].get("TargetKeyId") == f"<{model.KEY_LOGICAL_ID}>"
+        ]
+        if keys and len(aliases) != 1:
+            yield scenario.stack.path, f"{len(aliases)} aliases name the key", scenario.label
 
 
 @check(
@@ -509,3 +571,81 @@ def names(dist: DistDir) -> Problems:
                         f"role policy Sid {sid!r} must be alphanumeric",
                         scenario.label,
                     )
+
+
+def _migration_keys(stack: Stack, template: dict[str, Any]) -> list[dict[str, Any] | None]:
+    """The new key at each migration step: defaults, v2 statement added, v1 statement dropped."""
+    steps = ({}, *MIGRATION_STEPS)
+    mode = Mode.NEW_KEY
+    return [
+        resolve(template, stack, mode, sample_inputs(stack, mode) | step).resources.get(
+            model.KEY_LOGICAL_ID
+        )
+        for step in steps
+    ]
+
+
+def _migration_problems(keys: list[dict[str, Any]]) -> Iterator[str]:
+    from generator import key_policy
+
+    root, v1, v2 = (model.KEY_POLICY_ROOT_SID, *model.KEY_POLICY_SIDS.values())
+    expected = [[root, v1], [root, v1, v2], [root, v2]]
+    policies = [statements(k["Properties"]["KeyPolicy"]) for k in keys]
+    sids = [[s.get("Sid") for s in p] for p in policies]
+    if sids != expected:
+        yield f"key policy Sids per step {sids}, expected {expected}"
+    others = [{n: v for n, v in k.items() if n != "Properties"} for k in keys]
+    props = [{n: v for n, v in k["Properties"].items() if n != "KeyPolicy"} for k in keys]
+    if any(o != others[0] for o in others) or any(p != props[0] for p in props):
+        yield "the key changes beyond its policy between steps (a replacement risk)"
+    seen: dict[str, dict[str, Any]] = {}
+    for statement in (s for p in policies for s in p):
+        if seen.setdefault(statement.get("Sid"), statement) != statement:
+            yield f"statement {statement.get('Sid')!r} changes between steps"
+    want = key_policy.clickhouse_statement(model.V2, SAMPLE_V2_ROLE)
+    if v2 in seen and seen[v2] != want:
+        yield f"v2 statement {seen[v2]} is not the one `cmek grant --profile v2` writes"
+
+
+def _migration_rule_problems(template: dict[str, Any], stack: Stack) -> Iterator[str]:
+    base = sample_inputs(stack, Mode.NEW_KEY)
+    drop_v1 = {model.PARAM_KEEP_V1_ACCESS: model.KEEP_V1_ACCESS_VALUES[1]}
+    v1_role = template["Parameters"].get(Param.CLICKHOUSE_ROLE.value, {}).get("Default", "")
+    refused = {
+        "KeepV1Access=false without EncryptionRoleArn": base | drop_v1,
+        "EncryptionRoleArn equal to ClickHouseRole": base
+        | {model.PARAM_ENCRYPTION_ROLE_ARN: v1_role},
+    }
+    for what, given in refused.items():
+        if not intrinsics.rule_failures(template, intrinsics.parameter_values(template, given)):
+            yield f"{what} is not rejected by a Rule"
+    for step in ({}, *MIGRATION_STEPS):
+        params = intrinsics.parameter_values(template, base | step)
+        if failures := intrinsics.rule_failures(template, params):
+            yield f"migration step {sorted(step.values())} is rejected: {failures}"
+
+
+@check(
+    "CMEK-CFN-011",
+    "A v1 new key moves to v2 by parameters alone: EncryptionRoleArn adds the v2 statement, "
+    "KeepV1Access=false drops v1's (Rule-guarded); nothing else changes.",
+    sources.CFN_KMS_KEY,
+)
+def migration(dist: DistDir) -> Problems:
+    for stack, template in dist.templates.items():
+        if Mode.NEW_KEY not in stack.modes or stack.profile != model.V1:
+            continue
+        if not switchable(template):
+            yield (
+                stack.path,
+                f"no {model.PARAM_KEEP_V1_ACCESS} parameter: its key cannot move to v2 in place",
+            )
+            continue
+        keys = _migration_keys(stack, template)
+        if any(k is None for k in keys):
+            yield stack.path, "a migration step has no Key resource"
+            continue
+        for problem in _migration_problems([k for k in keys if k is not None]):
+            yield stack.path, problem
+        for problem in _migration_rule_problems(template, stack):
+            yield stack.path, problem

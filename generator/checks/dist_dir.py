@@ -1,6 +1,9 @@
 """A built dist directory as the checks read it: files, parsed templates, links and manifest.
 
 Reading is lazy and cached, so each artifact is read and parsed once however many checks use it.
+Only regular files found by a walk that follows no symbolic link are read, each up to its size cap
+(generator/reading.py): a FIFO, a device, a link out of DIR or a huge file is a finding of
+CMEK-DIST-001, never a hang or a MemoryError.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from generator import model
+from generator import model, reading
 from generator.config import Config
 
 
@@ -24,14 +27,64 @@ class DistDir:
 
     def read(self, relpath: str) -> str:
         try:
-            return (self.root / relpath).read_text(encoding="utf-8")
+            return self.read_bytes(relpath).decode("utf-8")
         except UnicodeDecodeError as exc:
             raise ArtifactError(relpath, f"is not UTF-8 text (byte {exc.start})") from None
-        except OSError as exc:
-            raise ArtifactError(relpath, f"cannot be read: {exc.strerror}") from None
+
+    def read_bytes(self, relpath: str) -> bytes:
+        """The file's bytes, if the walk found it as a regular file within its cap."""
+        if relpath not in self.files:
+            raise ArtifactError(relpath, "cannot be read: not a regular file in DIR")
+        try:
+            return reading.read_regular(self.root / relpath, reading.dist_cap(relpath), False)
+        except reading.Unreadable as exc:
+            raise ArtifactError(relpath, str(exc)) from None
 
     def exists(self, relpath: str) -> bool:
-        return (self.root / relpath).is_file()
+        return relpath in self.files
+
+    @cached_property
+    def listing(self) -> reading.Listing:
+        """Every entry under DIR (no symbolic link followed), at most model.DIST_ENTRIES_MAX."""
+        try:
+            return reading.walk(self.root, model.DIST_ENTRIES_MAX)
+        except OSError:
+            return reading.Listing((), True)
+
+    @cached_property
+    def files(self) -> dict[str, reading.Entry]:
+        """The regular files under DIR that are within their size cap, by relative path."""
+        return {
+            e.relpath: e
+            for e in self.listing.entries
+            if e.kind == reading.FILE and e.size <= reading.dist_cap(e.relpath)
+        }
+
+    @cached_property
+    def expected_files(self) -> frozenset[str]:
+        """The paths a build with this config writes (whatever manifest.json lists)."""
+        from generator import build
+
+        return frozenset(build.artifacts(self.config))
+
+    def unsafe(self) -> list[tuple[str, str]]:
+        """(path, why) of every entry a build never writes and a check must not read: symbolic
+        links, FIFOs, devices, sockets, files over their cap, and a walk cut short."""
+        found = [(e.relpath, why) for e in self.listing.entries if (why := self._problem(e))]
+        if self.listing.truncated:
+            limit = model.DIST_ENTRIES_MAX
+            found.append((".", f"cannot be listed whole (unreadable, or over {limit} entries)"))
+        return found
+
+    def _problem(self, entry: reading.Entry) -> str | None:
+        if entry.kind == reading.SYMLINK:
+            where = "inside" if reading.inside(self.root, entry.relpath) else "outside"
+            return f"is a symbolic link to {where} DIR; a build writes none"
+        if entry.kind not in (reading.FILE, reading.DIRECTORY):
+            return f"is a {entry.kind}; a build writes regular files only"
+        if entry.kind == reading.FILE and entry.relpath not in self.files:
+            return f"is {entry.size} bytes, over the {reading.dist_cap(entry.relpath)}-byte cap"
+        return None
 
     @cached_property
     def templates(self) -> dict[model.Stack, dict[str, Any]]:

@@ -31,9 +31,13 @@ def value_error(spec: dict[str, Any], value: str) -> str | None:
     return None
 
 
+_STACKS = {stack.filename: stack for stack in model.STACKS}
+
+
 @check(
     "CMEK-LINK-001",
-    "Each link opens the configured template URL in a configured region with a legal stack name.",
+    "Each link opens a template `cmek publish` creates, in a configured region, with a legal "
+    "stack name.",
     sources.CFN_QUICK_CREATE,
 )
 def targets(dist: DistDir) -> Problems:
@@ -45,13 +49,18 @@ def targets(dist: DistDir) -> Problems:
             yield model.LINKS_FILE, f"{where}: host {host!r} is not a configured region's console"
         if route != model.QUICK_CREATE_ROUTE:
             yield model.LINKS_FILE, f"{where}: route {route!r} is not {model.QUICK_CREATE_ROUTE}"
-        expected_url = dist.config.templates.url(link["template"])
-        if query.get("templateURL") != expected_url:
-            yield model.LINKS_FILE, f"{where}: templateURL {query.get('templateURL')!r}"
-        if not dist.exists(f"{model.CLOUDFORMATION_DIR}/{link['template']}"):
-            yield model.LINKS_FILE, f"{where}: template {link['template']!r} is not in dist"
         if not re.fullmatch(model.STACK_NAME_PATTERN, query.get("stackName", "")):
             yield model.LINKS_FILE, f"{where}: stackName {query.get('stackName')!r} is not legal"
+        stack = _STACKS.get(link["template"])
+        if stack is None or not dist.exists(stack.path):
+            yield model.LINKS_FILE, f"{where}: template {link['template']!r} is not in dist"
+            continue
+        # Only objects `cmek publish` creates: this version's path, or the stable one.
+        expected_url = dist.config.templates.url(model.template_path(stack, model.VERSION))
+        if query.get("templateURL") != expected_url:
+            yield model.LINKS_FILE, f"{where}: templateURL {query.get('templateURL')!r}"
+        if link.get("profile") != stack.profile.name:
+            yield model.LINKS_FILE, f"{where}: profile {link.get('profile')!r}"
 
 
 @check(

@@ -3,22 +3,33 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePosixPath
 
-from generator import model
+from generator import model, reading
 from generator.checks import DistDir, Problems, check, sources
+from generator.errors import quote
 
 
 @check(
     "CMEK-DIST-001",
-    "Every template, links.json, the snippet and manifest.json are present.",
+    "DIR holds exactly the files a build writes, each a regular file within its size cap: "
+    "nothing missing or extra, no symbolic link, FIFO, device or socket.",
     sources.CFN_QUICK_CREATE,
 )
 def present(dist: DistDir) -> Problems:
-    required = [s.path for s in model.STACKS]
-    required += [model.LINKS_FILE, model.SNIPPET_FILE, model.MANIFEST_FILE]
-    for relpath in required:
-        if not dist.exists(relpath):
-            yield relpath, "missing: run `cmek build`"
+    """Compared with what `cmek build` renders for this config, not with manifest.json: whoever can
+    add a file can rewrite the manifest too."""
+    yield from dist.unsafe()
+    present = {e.relpath for e in dist.listing.entries if e.kind != reading.DIRECTORY}
+    for relpath in sorted(dist.expected_files - present):
+        yield relpath, "missing: a build writes it (run `cmek build`)"
+    for relpath in sorted(set(dist.files) - dist.expected_files):
+        yield relpath, "not written by a build (an extra file)"
+    # A folder no build writes into is reported when empty (else its files are).
+    folders = {str(f) for p in dist.expected_files | present for f in PurePosixPath(p).parents}
+    for entry in dist.listing.entries:
+        if entry.kind == reading.DIRECTORY and entry.relpath not in folders:
+            yield entry.relpath, "not written by a build (an extra, empty folder)"
 
 
 @check(
@@ -29,25 +40,28 @@ def present(dist: DistDir) -> Problems:
 def manifest(dist: DistDir) -> Problems:
     if not dist.exists(model.MANIFEST_FILE):
         return
-    listed = {entry["path"]: entry for entry in dist.manifest["files"]}
-    on_disk = {
-        p.relative_to(dist.root).as_posix()
-        for p in dist.root.rglob("*")
-        if p.is_file() and p.relative_to(dist.root).as_posix() != model.MANIFEST_FILE
-    }
+    listed = {}
+    for index, entry in enumerate(dist.manifest["files"]):
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            yield model.MANIFEST_FILE, f"files[{index}] is not an object with a path"
+            continue
+        listed[entry["path"]] = entry
+    on_disk = set(dist.files) - {model.MANIFEST_FILE}
     for relpath in sorted(on_disk - set(listed)):
         yield relpath, "not listed in manifest.json"
     for relpath, entry in sorted(listed.items()):
         if relpath not in on_disk:
             yield relpath, "listed in manifest.json but missing"
             continue
-        data = (dist.root / relpath).read_bytes()
-        if hashlib.sha256(data).hexdigest() != entry["sha256"] or len(data) != entry["size"]:
+        data = dist.read_bytes(relpath)
+        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get(
+            "size"
+        ):
             yield relpath, "content differs from manifest.json (edited after the build?)"
     if dist.manifest.get("version") != model.VERSION:
         yield (
             model.MANIFEST_FILE,
-            (f"built by cmek {dist.manifest.get('version')}, this is cmek {model.VERSION}"),
+            f"built by cmek {quote(dist.manifest.get('version'))}, this is cmek {model.VERSION}",
         )
 
 

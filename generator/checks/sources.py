@@ -15,6 +15,8 @@ CFN_PSEUDO_PARAMETERS = f"{_CFN}/pseudo-parameter-reference.html"
 CFN_QUICK_CREATE = f"{_CFN}/cfn-console-create-stacks-quick-create-links.html"
 CFN_RULES = f"{_CFN}/rules-section-structure.html"
 CFN_TEMPLATE_FORMATS = f"{_CFN}/template-formats.html"
+# AWS::KMS::Key: KeyPolicy is "Update requires: No interruption" (the key stays, its ARN too).
+CFN_KMS_KEY = f"{_AWS}/AWSCloudFormation/latest/TemplateReference/aws-resource-kms-key.html"
 IAM_EXTERNAL_ID = f"{_IAM}/id_roles_common-scenarios_third-party.html"
 IAM_QUOTAS = f"{_IAM}/reference_iam-quotas.html"
 IAM_RESOURCE = f"{_IAM}/reference_policies_elements_resource.html"

@@ -16,12 +16,23 @@ from typing import Any
 from generator import model, terraform_runner
 from generator.checks import DistDir, Problems, check, sources, tf_files
 from generator.model import TfModule, TfVar
+from generator.render.tf_interface import v1_principal
 
-# The inputs the apply check gives cmek-policy; the principal is left to its default on purpose.
+# The inputs the apply check gives cmek-policy, per profile: v1 leaves the profile and principal to
+# their defaults on purpose; v2 names a service's role (any role ARN stands for one).
 SAMPLE_INPUTS: dict[str, Any] = {
     TfVar.ACCOUNT_ID: model.EXAMPLE_ACCOUNT,
     TfVar.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN],
     TfVar.EXTERNAL_ID: model.EXAMPLE_EXTERNAL_ID,
+}
+SAMPLE_V2_ROLE = model.EXAMPLE_ROLE_ARN
+SAMPLE_INPUTS_BY_PROFILE: dict[str, dict[str, Any]] = {
+    model.V1.name: SAMPLE_INPUTS,
+    model.V2.name: {
+        **SAMPLE_INPUTS,
+        TfVar.PROFILE: model.V2.name,
+        TfVar.CLICKHOUSE_ROLE_ARN: SAMPLE_V2_ROLE,
+    },
 }
 _FAILED = (terraform_runner.TerraformError, OSError)
 
@@ -30,10 +41,12 @@ _FAILED = (terraform_runner.TerraformError, OSError)
 class _Runs:
     fmt: Future[list[str]]
     tests: Future[terraform_runner.TestReport]
-    apply: Future[dict[str, Any]]
+    applies: dict[str, Future[dict[str, Any]]]
 
 
-_POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmek-terraform")
+# fmt, test and one apply per profile run at once.
+_WORKERS = 2 + len(SAMPLE_INPUTS_BY_PROFILE)
+_POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cmek-terraform")
 # Runs work on copies, so their results depend on content only: keyed by fingerprint, a run is
 # shared by every dist (and every check) with the same files. Bounded, oldest dropped first.
 _STARTED: dict[tuple[str, str], Future[Any]] = {}
@@ -44,7 +57,7 @@ def _after_fork_in_child() -> None:
     """A forked child (see runner.py) has none of the pool's threads: give it a pool of its
     own, and forget runs that were still pending, since no thread is left to finish them."""
     global _POOL
-    _POOL = ThreadPoolExecutor(max_workers=3, thread_name_prefix="cmek-terraform")
+    _POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cmek-terraform")
     for key in [key for key, future in _STARTED.items() if not future.done()]:
         del _STARTED[key]
 
@@ -62,14 +75,18 @@ def _start(kind: str, fingerprint: str, fn: Any, *args: Any) -> Future[Any]:
 
 
 def runs(dist: DistDir) -> _Runs:
-    """The fmt, test and apply runs for the files of `dist`, started on first use."""
+    """The fmt, test and apply (one per profile) runs for the files of `dist`, started on first
+    use."""
     base = dist.root / model.TERRAFORM_DIR
     policy = dist.root / TfModule.POLICY.path
     tree, module = tf_files.fingerprint(base), tf_files.fingerprint(policy)
     return _Runs(
         fmt=_start("fmt", tree, terraform_runner.fmt_check, base),
         tests=_start("test", module, terraform_runner.run_tests, policy),
-        apply=_start("apply", module, terraform_runner.apply_outputs, policy, SAMPLE_INPUTS),
+        applies={
+            name: _start(f"apply-{name}", module, terraform_runner.apply_outputs, policy, inputs)
+            for name, inputs in SAMPLE_INPUTS_BY_PROFILE.items()
+        },
     )
 
 
@@ -161,7 +178,8 @@ def _principals(statement: dict[str, Any]) -> list[str]:
 
 def _judge_key_policy(key: dict[str, Any], principal: str, profile: model.Profile) -> Iterator[str]:
     by_sid = {s.get("Sid"): s for s in key.get("Statement", [])}
-    expected_sids = {model.KEY_POLICY_ROOT_SID, model.KEY_POLICY_CLICKHOUSE_SID}
+    sid = model.KEY_POLICY_SIDS[profile.name]
+    expected_sids = {model.KEY_POLICY_ROOT_SID, sid}
     if set(by_sid) != expected_sids or len(by_sid) != len(key.get("Statement", [])):
         yield f"key policy Sids {sorted(map(str, by_sid))}, expected {sorted(expected_sids)}"
     root = by_sid.get(model.KEY_POLICY_ROOT_SID, {})
@@ -173,12 +191,26 @@ def _judge_key_policy(key: dict[str, Any], principal: str, profile: model.Profil
     yield from _statement_problems(
         root, "key policy root statement", (model.KMS_ALL_ACTIONS,), ["*"]
     )
-    clickhouse = by_sid.get(model.KEY_POLICY_CLICKHOUSE_SID, {})
+    if sid not in by_sid:
+        return  # reported with the Sids above
+    clickhouse = by_sid[sid]
     if _principals(clickhouse) != [principal]:
         yield f"key policy grants {_principals(clickhouse)}, expected [{principal!r}]"
     yield from _statement_problems(
         clickhouse, "key policy ClickHouse statement", profile.actions, ["*"]
     )
+
+
+def _judge_statement_document(
+    document: dict[str, Any], key: dict[str, Any], sid: str
+) -> Iterator[str]:
+    """The statement-only document holds exactly the key policy's ClickHouse statement."""
+    in_key = [s for s in key.get("Statement", []) if s.get("Sid") == sid]
+    if document.get("Statement") != in_key:
+        yield (
+            f"{model.TfOutput.CLICKHOUSE_STATEMENT_JSON.value} is not exactly the key policy's "
+            f"statement {sid!r}"
+        )
 
 
 def _only_statement(document: dict[str, Any], sid: str, what: str) -> Iterator[dict | str]:
@@ -217,37 +249,49 @@ def _judge_role_policy(role: dict[str, Any], profile: model.Profile) -> Iterator
 def judge_policies(
     outputs: dict[str, Any], principal: str, profile: model.Profile
 ) -> Iterator[str]:
-    """Problems of cmek-policy's documents applied with `SAMPLE_INPUTS` and the default principal.
+    """Problems of cmek-policy's documents applied with the profile's sample inputs.
 
     Only what IAM treats as equal is normalised: a one-element list and its scalar, action order.
+    A profile without a role in the customer's account must have no trust or role policy.
     """
     out = model.TfOutput
+    with_role = profile.name in model.TF_ROLE_PROFILES
+    role_outputs = (out.TRUST_POLICY_JSON, out.ROLE_POLICY_JSON)
     docs = {name: _document(outputs, name) for name in model.TF_OUTPUTS[TfModule.POLICY]}
     for name, doc in docs.items():
-        if doc is None:
+        if name in role_outputs and not with_role:
+            if doc is not None:
+                yield f"{name.value} is set with {profile.name}, which creates no role"
+        elif doc is None:
             yield f"output {name.value!r} is missing or not a JSON string"
         elif doc.get("Version") != model.POLICY_VERSION:
             yield f"{name.value}: Version {doc.get('Version')!r}, expected {model.POLICY_VERSION}"
     if (key := docs[out.KEY_POLICY_JSON]) is not None:
         yield from _judge_key_policy(key, principal, profile)
-    if (trust := docs[out.TRUST_POLICY_JSON]) is not None:
+        if (statement := docs[out.CLICKHOUSE_STATEMENT_JSON]) is not None:
+            yield from _judge_statement_document(
+                statement, key, model.KEY_POLICY_SIDS[profile.name]
+            )
+    if with_role and (trust := docs[out.TRUST_POLICY_JSON]) is not None:
         yield from _judge_trust_policy(trust, principal)
-    if (role := docs[out.ROLE_POLICY_JSON]) is not None:
+    if with_role and (role := docs[out.ROLE_POLICY_JSON]) is not None:
         yield from _judge_role_policy(role, profile)
 
 
 @check(
     "CMEK-TF-005",
-    "cmek-policy's documents (terraform apply) grant exactly the profile's actions to the "
-    'principal with the CloudFormation Sids; the role policy never has Resource "*".',
+    "cmek-policy's documents (terraform apply, each profile) grant exactly the profile's actions "
+    'to its principal with its Sid, a role only for v1; the role policy never has Resource "*".',
     sources.KMS_KEY_POLICY,
 )
 def policy_documents(dist: DistDir) -> Problems:
     path = TfModule.POLICY.path
-    try:
-        outputs = runs(dist).apply.result()
-    except _FAILED as exc:
-        yield path, f"terraform apply failed: {_failure(exc)}"
-        return
-    for problem in judge_policies(outputs, dist.config.principal, dist.config.profile):
-        yield path, problem
+    principals = {model.V1.name: v1_principal(dist.config), model.V2.name: SAMPLE_V2_ROLE}
+    for name, future in runs(dist).applies.items():
+        try:
+            outputs = future.result()
+        except _FAILED as exc:
+            yield path, f"terraform apply ({name}) failed: {_failure(exc)}"
+            continue
+        for problem in judge_policies(outputs, principals[name], model.PROFILES[name]):
+            yield path, f"{name}: {problem}"

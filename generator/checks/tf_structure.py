@@ -12,6 +12,7 @@ from generator import model
 from generator.checks import DistDir, Problems, check, sources, tf_files, tf_runs
 from generator.checks.tf_files import Directory, blocks, expression, literal
 from generator.model import TfModule, TfVar
+from generator.render.tf_interface import v1_principal
 
 
 @check(
@@ -47,13 +48,28 @@ def _declared(directory: Directory, kind: str, contract: tuple[str, ...]) -> Pro
             yield relpath, f"variable {name!r} has no type"
 
 
+def _example_paths() -> dict[str, tuple[TfModule, tuple[str, ...]]]:
+    """Each example's directory: the module it calls and the providers it configures."""
+    paths = {
+        path: (model.TF_MODULE_BY_MODE[mode], ("aws",))
+        for mode, path in model.TF_EXAMPLE_PATHS.items()
+    }
+    paths[model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2] = (
+        TfModule.NEW_KEY,
+        ("aws", model.CLICKHOUSE_PROVIDER_NAME),
+    )
+    return paths
+
+
 @check(
     "CMEK-TF-004",
     "Each module and example has its files and declares exactly the contract's variables and "
-    "outputs, typed and described; cmek-policy declares no provider or resource.",
+    "outputs, typed and described, with the v1 principal where the contract has it; "
+    "cmek-policy declares no provider or resource.",
     sources.TF_MODULE_STRUCTURE,
 )
 def contract(dist: DistDir) -> Problems:
+    principal = v1_principal(dist.config)
     for module in TfModule:
         for name in model.TF_MODULE_FILES:
             if not dist.exists(f"{module.path}/{name}"):
@@ -61,18 +77,10 @@ def contract(dist: DistDir) -> Problems:
         directory = tf_files.directory(dist, module.path)
         yield from _declared(directory, "variable", tuple(model.TF_INPUTS[module]))
         yield from _declared(directory, "output", tuple(model.TF_OUTPUTS[module]))
-        variables = directory.named("variable")
-        if TfVar.CLICKHOUSE_ROLE_ARN in variables:
-            relpath, body = variables[TfVar.CLICKHOUSE_ROLE_ARN]
-            default = literal(body.get("default"))
-            if default != dist.config.principal:
-                yield (
-                    relpath,
-                    (
-                        f"{TfVar.CLICKHOUSE_ROLE_ARN.value} defaults to {default!r}, expected the "
-                        f"principal {dist.config.principal!r}"
-                    ),
-                )
+        # With a profile the principal defaults to null (each profile's own); the role module
+        # is v1's and defaults to its principal.
+        expected = None if TfVar.PROFILE in model.TF_INPUTS[module] else principal
+        yield from _principal_default(directory, expected)
     policy = tf_files.directory(dist, TfModule.POLICY.path)
     for kind in ("provider", "resource", "data", "module"):
         for relpath, labels, _ in policy.blocks(kind):
@@ -80,25 +88,63 @@ def contract(dist: DistDir) -> Problems:
                 relpath,
                 (f"{kind} {'.'.join(labels)}: {TfModule.POLICY.value} must stay provider-free"),
             )
-    for mode, path in model.TF_EXAMPLE_PATHS.items():
-        yield from _example(dist, path, model.TF_MODULE_BY_MODE[mode])
+    yield from _v1_fallback(policy, principal)
+    for path, (module, providers) in _example_paths().items():
+        yield from _example(dist, path, module, providers)
+    v2 = tf_files.directory(dist, model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2)
+    yield from _declared(v2, "variable", model.TF_V2_EXAMPLE_INPUTS)
+    yield from _declared(v2, "output", model.TF_V2_EXAMPLE_OUTPUTS)
 
 
-def _example(dist: DistDir, path: str, module: TfModule) -> Problems:
+def _principal_default(directory: Directory, expected: str | None) -> Problems:
+    variables = directory.named("variable")
+    if TfVar.CLICKHOUSE_ROLE_ARN not in variables:
+        return
+    relpath, body = variables[TfVar.CLICKHOUSE_ROLE_ARN]
+    default = literal(body.get("default"))
+    if default != expected:
+        yield (
+            relpath,
+            f"{TfVar.CLICKHOUSE_ROLE_ARN.value} defaults to {default!r}, expected {expected!r}",
+        )
+
+
+def _v1_fallback(policy: Directory, principal: str) -> Problems:
+    """cmek-policy's v1 principal when clickhouse_role_arn is null: the configured one."""
+    name = model.TF_DEFAULT_PRINCIPALS_LOCAL
+    found = [
+        (relpath, body[name])
+        for relpath, _, body in policy.blocks("locals")
+        if isinstance(body.get(name), dict)
+    ]
+    if len(found) != 1:
+        yield policy.path, f"expected one local {name!r} (each profile's own principal)"
+        return
+    relpath, principals = found[0]
+    fallback = literal(principals.get(model.V1.name))
+    if fallback != principal:
+        yield (
+            relpath,
+            f"{model.V1.name} falls back to {fallback!r}, expected the principal {principal!r}",
+        )
+    if set(principals) - {model.V1.name}:
+        yield relpath, f"{name} names profiles without a principal of their own"
+
+
+def _example(dist: DistDir, path: str, module: TfModule, providers: tuple[str, ...]) -> Problems:
     for name in model.TF_EXAMPLE_FILES:
         if not dist.exists(f"{path}/{name}"):
             yield f"{path}/{name}", "missing"
     directory = tf_files.directory(dist, path)
+    source = posixpath.relpath(module.path, path)
     calls = [
-        (relpath, body)
-        for relpath, _, body in directory.blocks("module")
-        if literal(body.get("source")) == posixpath.relpath(module.path, path)
+        body for _, _, body in directory.blocks("module") if literal(body.get("source")) == source
     ]
     if len(calls) != 1:
-        source = posixpath.relpath(module.path, path)
         yield path, f"expected one module block with source {source!r}"
-    if "aws" not in directory.named("provider"):
-        yield path, 'no provider "aws" block'
+    for provider in providers:
+        if provider not in directory.named("provider"):
+            yield path, f"no provider {provider!r} block"
     outputs = set(directory.named("output"))
     for name in model.TF_OUTPUTS[module]:
         if name not in outputs:
@@ -113,15 +159,15 @@ def _example(dist: DistDir, path: str, module: TfModule) -> Problems:
 
 @check(
     "CMEK-TF-006",
-    "Every module and example pins Terraform (required_version) and, where it uses AWS, "
-    "hashicorp/aws with a version constraint, in versions.tf.",
+    "Every module and example pins Terraform (required_version) and each provider it uses "
+    "(hashicorp/aws, ClickHouse/clickhouse) with the model's version constraint, in versions.tf.",
     sources.TF_PROVIDER_REQUIREMENTS,
 )
 def versions(dist: DistDir) -> Problems:
-    paths = {module.path: module is not TfModule.POLICY for module in TfModule}
-    paths.update(dict.fromkeys(model.TF_EXAMPLE_PATHS.values(), True))
+    paths = {module.path: () if module is TfModule.POLICY else ("aws",) for module in TfModule}
+    paths.update({path: providers for path, (_, providers) in _example_paths().items()})
     parsed = tf_files.parsed(dist)
-    for path, uses_aws in paths.items():
+    for path, expected in paths.items():
         relpath = f"{path}/versions.tf"
         doc = parsed.get(relpath)
         settings = [body for _, body in blocks(doc, "terraform")] if isinstance(doc, dict) else []
@@ -140,15 +186,19 @@ def versions(dist: DistDir) -> Problems:
             for name, spec in block.items()
             if not name.startswith("__")
         }
-        if not uses_aws:
-            if providers:
-                yield relpath, f"required_providers {sorted(providers)} in a provider-free module"
-            continue
-        aws = providers.get("aws") if isinstance(providers.get("aws"), dict) else {}
-        if literal(aws.get("source")) != model.AWS_PROVIDER_SOURCE:
-            yield relpath, f"aws provider source is not {model.AWS_PROVIDER_SOURCE!r}"
-        if literal(aws.get("version")) != model.AWS_PROVIDER_VERSION:
-            yield relpath, f"aws provider version is not {model.AWS_PROVIDER_VERSION!r}"
+        if sorted(providers) != sorted(expected):
+            yield relpath, f"required_providers {sorted(providers)}, expected {sorted(expected)}"
+        for name in expected:
+            yield from _pinned(relpath, name, providers.get(name))
+
+
+def _pinned(relpath: str, name: str, spec: Any) -> Problems:
+    source, version = model.TF_PROVIDER_PINS[name]
+    spec = spec if isinstance(spec, dict) else {}
+    if literal(spec.get("source")) != source:
+        yield relpath, f"{name} provider source is not {source!r}"
+    if literal(spec.get("version")) != version:
+        yield relpath, f"{name} provider version is not {version!r}"
 
 
 def _references(value: Any, target: str) -> bool:
@@ -206,8 +256,9 @@ def new_key(dist: DistDir) -> Problems:
 
 @check(
     "CMEK-TF-008",
-    "Only cmek-policy builds policy documents: the provider modules take theirs from it and pass "
-    "it the account and partition of aws_caller_identity / aws_partition.",
+    "Only cmek-policy builds policy documents: the provider modules take theirs from it, pass it "
+    "the profile and the account and partition of aws_caller_identity / aws_partition; the "
+    "ClickHouse provider example grants the service's role with profile v2 and associates the key.",
     sources.TF_COMPOSITION,
 )
 def policy_wiring(dist: DistDir) -> Problems:
@@ -231,16 +282,7 @@ def policy_wiring(dist: DistDir) -> Problems:
             yield directory.path, f"expected one module block with source {source!r}"
             continue
         name, call = calls[0]
-        data = {
-            labels[0]: labels[1] for _, labels, _ in directory.blocks("data") if len(labels) > 1
-        }
-        inputs = {
-            TfVar.ACCOUNT_ID: f"data.aws_caller_identity.{data.get('aws_caller_identity')}"
-            ".account_id",
-            TfVar.PARTITION: f"data.aws_partition.{data.get('aws_partition')}.partition",
-            TfVar.CLICKHOUSE_ROLE_ARN: f"var.{TfVar.CLICKHOUSE_ROLE_ARN.value}",
-        }
-        for variable, target in inputs.items():
+        for variable, target in _policy_inputs(directory, module).items():
             if not _references(call.get(variable), target):
                 yield directory.path, f"module {name!r} input {variable.value} is not {target}"
         resources = {labels[0]: body for _, labels, body in directory.blocks("resource")}
@@ -253,6 +295,78 @@ def policy_wiring(dist: DistDir) -> Problems:
             for marker in ("jsonencode(", "aws_iam_policy_document", "Statement"):
                 if marker in text:
                     yield relpath, f"builds a policy document itself ({marker!r})"
+    yield from _v2_example_wiring(dist)
+
+
+def _policy_inputs(directory: Directory, module: TfModule) -> dict[TfVar, str]:
+    """What a provider module must pass cmek-policy: each input and the expression it reads."""
+    data = {labels[0]: labels[1] for _, labels, _ in directory.blocks("data") if len(labels) > 1}
+    inputs = {
+        TfVar.ACCOUNT_ID: f"data.aws_caller_identity.{data.get('aws_caller_identity')}.account_id",
+        TfVar.PARTITION: f"data.aws_partition.{data.get('aws_partition')}.partition",
+        TfVar.CLICKHOUSE_ROLE_ARN: f"var.{TfVar.CLICKHOUSE_ROLE_ARN.value}",
+    }
+    if TfVar.PROFILE in model.TF_INPUTS[module]:
+        inputs[TfVar.PROFILE] = f"var.{TfVar.PROFILE.value}"
+    return inputs
+
+
+def _one(directory: Directory, kind: str, label: str) -> tuple[str | None, dict[str, Any]]:
+    found = [(labels[1], body) for _, labels, body in directory.blocks(kind) if labels[0] == label]
+    return found[0] if len(found) == 1 else (None, {})
+
+
+def _v2_example_wiring(dist: DistDir) -> Problems:
+    """The service (TDE on), its role into cmek-new-key (v2), the key ARN into the association."""
+    path = model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2
+    directory = tf_files.directory(dist, path)
+    service_name, service = _one(directory, "resource", model.CLICKHOUSE_SERVICE_RESOURCE)
+    _, association = _one(directory, "resource", model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE)
+    source = posixpath.relpath(TfModule.NEW_KEY.path, path)
+    calls = [
+        (labels[0], body)
+        for _, labels, body in directory.blocks("module")
+        if literal(body.get("source")) == source
+    ]
+    if service_name is None or not association or len(calls) != 1:
+        yield (
+            path,
+            (
+                f"expected one {model.CLICKHOUSE_SERVICE_RESOURCE}, one "
+                f"{model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE} and one {TfModule.NEW_KEY.value} call"
+            ),
+        )
+        return
+    tde = [block.get("enabled") for block in _as_blocks(service.get("transparent_data_encryption"))]
+    if tde != [True]:
+        yield (
+            path,
+            f"{model.CLICKHOUSE_SERVICE_RESOURCE} does not enable transparent_data_encryption",
+        )
+    module_name, call = calls[0]
+    service_ref = f"{model.CLICKHOUSE_SERVICE_RESOURCE}.{service_name}"
+    if literal(call.get(TfVar.PROFILE)) != model.V2.name:
+        yield path, f"module {module_name!r} does not set {TfVar.PROFILE.value} = {model.V2.name!r}"
+    expected = [
+        (
+            f"module {module_name!r} input",
+            call,
+            TfVar.CLICKHOUSE_ROLE_ARN.value,
+            f"{service_ref}.{model.CLICKHOUSE_ROLE_ID_ATTRIBUTE}",
+        ),
+        ("association", association, "service_id", f"{service_ref}.id"),
+        ("association", association, "key_id", f"module.{module_name}.{model.TfOutput.KEY_ARN}"),
+    ]
+    for what, body, attribute, target in expected:
+        if not _references(body.get(attribute), target):
+            yield path, f"{what} {attribute} is not {target}"
+
+
+def _as_blocks(value: Any) -> list[dict[str, Any]]:
+    # python-hcl2 gives an object attribute as a dict, a nested block as a list of dicts.
+    if isinstance(value, dict):
+        return [value]
+    return [v for v in value if isinstance(v, dict)] if isinstance(value, list) else []
 
 
 @check(
@@ -262,7 +376,7 @@ def policy_wiring(dist: DistDir) -> Problems:
     sources.TF_PUBLISH,
 )
 def readmes(dist: DistDir) -> Problems:
-    paths = [module.path for module in TfModule] + list(model.TF_EXAMPLE_PATHS.values())
+    paths = [module.path for module in TfModule] + list(_example_paths())
     for path in paths:
         relpath = f"{path}/README.md"
         if not dist.exists(relpath):

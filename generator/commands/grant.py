@@ -128,14 +128,17 @@ def _check(operation, profile: model.Profile, principal: str, account: str | Non
 def read_policy_file(name: str) -> str:
     """The file's text (stdin for `-`), bounded in size and UTF-8, or one-line `InputError`."""
     limit = model.POLICY_FILE_MAX_BYTES
+    from generator import reading
+
     try:
         if name == "-":
             data = sys.stdin.buffer.read(limit + 1)
         else:
-            with open(name, "rb") as handle:
-                data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InputError(f"--policy-file {quote(name)}: cannot read: {exc.strerror}") from None
+            # A regular file only: a FIFO or a device would block or never end.
+            data = reading.read_regular(Path(name), limit + 1)
+    except (OSError, reading.Unreadable) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
+        raise InputError(f"--policy-file {quote(name)}: cannot read: {reason}") from None
     if len(data) > limit:
         raise InputError(f"--policy-file {quote(name)}: larger than {limit} bytes")
     try:
@@ -166,6 +169,8 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
 
     key_arn = _key_arn(args.key_arn, validate)
     _endpoint(args.region, args.endpoint_url)
+    if args.region is not None:
+        validate.region(args.region, "--region", key_policy.partition_of(key_arn))
     if args.backup_dir is not None and not args.apply:
         raise InputError("--backup-dir needs --apply (a dry run writes nothing)")
     backup_dir = _backup_dir(args.backup_dir) if args.apply else None

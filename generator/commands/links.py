@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 
+from generator import model
 from generator.commands import add_config_argument, load_config
-from generator.errors import EXIT_OK, InputError
+from generator.errors import EXIT_OK, InputError, quote
 
 NAME = "links"
 HELP = "print the quick-create console links"
@@ -14,6 +15,18 @@ ORDER = 30
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
+    parser.add_argument(
+        "--profile",
+        choices=sorted(model.PROFILES),
+        default=None,
+        help="only this profile's templates (default: all)",
+    )
+    parser.add_argument(
+        "--principal",
+        default=None,
+        help="with --profile v2: the service's Encryption role ID to pre-fill; "
+        "with --profile v1: the ClickHouse role to pre-fill",
+    )
     parser.add_argument("--region", action="append", help="only this region (repeatable)")
     parser.add_argument("--stack-name", default=None, help="stack name to pre-fill")
     parser.add_argument(
@@ -30,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     import dataclasses
     import json
 
-    from generator import model, validate
+    from generator import validate
     from generator.render import links
 
     config = load_config(args)
@@ -38,18 +51,44 @@ def run(args: argparse.Namespace) -> int:
         unknown = sorted(set(args.region) - set(config.regions))
         if unknown:
             raise InputError(
-                f"--region {unknown[0]!r}: expected a commercial region where CloudFormation runs"
+                f"--region {quote(unknown[0])}: expected a commercial region where "
+                "CloudFormation runs"
             )
         config = dataclasses.replace(config, regions=tuple(sorted(set(args.region))))
-    stack_name = validate.stack_name(args.stack_name or model.DEFAULT_STACK_NAME, "--stack-name")
+    profile = model.PROFILES[args.profile] if args.profile else None
+    config, role = _principal(args.principal, profile, config)
+    stack_name = validate.stack_name(
+        model.DEFAULT_STACK_NAME if args.stack_name is None else args.stack_name, "--stack-name"
+    )
     key_arns = [arn for value in args.key_arn for arn in value.split(",")]
     if args.key_arn:
         validate.key_arns(key_arns, "--key-arn")
     external_id = validate.external_id(args.external_id, "--external-id")
-    inputs = links.StackInputs(stack_name, tuple(key_arns), external_id)
+    inputs = links.StackInputs(stack_name, tuple(key_arns), external_id, role)
     if args.format == "json":
-        print(json.dumps(links.document(config, inputs), indent=2, sort_keys=True))
+        print(json.dumps(links.document(config, inputs, profile), indent=2, sort_keys=True))
     else:
-        for link in links.links(config, inputs):
+        print(links.layout_comment(config))
+        for link in links.links(config, inputs, profile):
             print(f"{link.region}\t{link.template}\t{link.mode}\t{link.url}")
     return EXIT_OK
+
+
+def _principal(value: str | None, profile: model.Profile | None, config):
+    """(config, v2 role to pre-fill): `--principal` belongs to `--profile`, and must not be one of
+    the copy mistakes (the v1 role as v2's, the v1 role in another account)."""
+    import dataclasses
+
+    from generator import profiles
+
+    if value is None:
+        return config, ""
+    if profile is None:
+        raise InputError(
+            f"--principal {quote(value)}: give --profile too "
+            f"({' or '.join(sorted(model.PROFILES))}: whose principal it is)"
+        )
+    profiles.check_principal(profile, value, "--principal")
+    if profile.principal is None:
+        return config, value
+    return dataclasses.replace(config, profile=profile, principal=value), ""

@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from generator import model
 from generator.commands import add_config_argument, load_config
-from generator.errors import EXIT_OK
+from generator.errors import EXIT_OK, InputError
 
 NAME = "snippet"
 HELP = "print the key-policy statement for the console"
@@ -15,10 +16,38 @@ ORDER = 40
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
+    parser.add_argument(
+        "--profile",
+        choices=sorted(model.PROFILES),
+        default=None,
+        help="whose statement (default: the config's profile, else v1)",
+    )
+    parser.add_argument(
+        "--principal",
+        default=None,
+        help="the role to grant: for v2 the service's Encryption role ID (required)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from generator import profiles
     from generator.render import snippet
 
-    sys.stdout.write(snippet.render(load_config(args)))
+    config = load_config(args)
+    profile = model.PROFILES[args.profile] if args.profile else config.profile
+    if args.principal is not None:
+        principal = profiles.check_principal(profile, args.principal, "--principal")
+    elif profile == config.profile:
+        principal = config.principal
+    elif profile.principal is not None:
+        principal = profile.principal
+    else:
+        raise InputError(
+            f"--profile {profile.name}: give --principal, the service's Encryption role ID "
+            f"(an IAM role ARN like {model.EXAMPLE_ROLE_ARN})"
+        )
+    config = dataclasses.replace(config, profile=profile, principal=principal)
+    sys.stdout.write(snippet.render(config))
     return EXIT_OK

@@ -7,9 +7,8 @@ connection). With `--watch` it runs until interrupted and exits 0 on Ctrl-C.
 from __future__ import annotations
 
 import argparse
-import re
 
-from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
+from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
 NAME = "verify-key"
 HELP = "check that ClickHouse can use a KMS key, and say what to change when it cannot"
@@ -75,9 +74,11 @@ def _request(args: argparse.Namespace):
         key = verify_key.parse_key_ref(args.key_arn)
     except InputError as exc:
         raise exc.within("KEY_ARN") from None
-    region = args.region or key.region
-    if not re.fullmatch(model.REGION_PATTERN, region):
-        raise InputError(f"--region {region!r}: expected a region name like {model.EXAMPLE_REGION}")
+    try:
+        validate.region(key.region, "region", key.partition)
+    except InputError as exc:
+        raise exc.within(f"KEY_ARN {quote(key.arn)}:") from None
+    region = validate.region(args.region or key.region, "--region", key.partition)
     profile = model.PROFILES[args.profile]
     principal = args.principal or profile.principal
     if principal is None:
@@ -104,7 +105,7 @@ def _interval(value: str | None) -> float | None:
     except ValueError:
         seconds = 0.0
     if not 0 < seconds < float("inf"):
-        raise InputError(f"--watch {value!r}: expected a positive number of seconds, like 600")
+        raise InputError(f"--watch {quote(value)}: expected a positive number of seconds, like 600")
     return seconds
 
 

@@ -58,9 +58,11 @@ def account_root_statement(root_arn: Any) -> Statement:
 
 
 def clickhouse_key_statement(profile: model.Profile, principal: Any) -> Statement:
+    """The profile's key-policy grant under the profile's own Sid, so a key moving from v1 to v2
+    holds both statements and each can be added or dropped alone (templates, `cmek grant`)."""
     # In a key policy "*" means this key and nothing else.
     return Statement(
-        Sid=model.KEY_POLICY_CLICKHOUSE_SID,
+        Sid=model.KEY_POLICY_SIDS[profile.name],
         Effect=Allow,
         Principal=Principal("AWS", principal),
         Action=actions(profile.actions),

@@ -42,6 +42,8 @@ class Variable:
     default: Any = _REQUIRED
     nullable: bool = True
     validations: tuple[Validation, ...] = ()
+    # Terraform keeps a sensitive value out of plans and logs (API secrets, password hashes).
+    sensitive: bool = False
 
     @property
     def required(self) -> bool:
@@ -84,6 +86,85 @@ def _null_or(name: TfVar, condition: str) -> Hcl:
     return Hcl(f"{ref(name)} == null ? true : {condition}")
 
 
+def v1_principal(config: Config) -> str:
+    """The principal v1 falls back to: the config's when it configures v1, else the model's.
+
+    A v2 config names one service's role; that is never a default for the legacy profile.
+    """
+    return config.principal if config.profile is model.V1 else model.CLICKHOUSE_PRINCIPAL
+
+
+def _names(values: tuple[str, ...] | list[str]) -> Hcl:
+    return hcl_value(list(values))
+
+
+def _profile_variable() -> Variable:
+    """Which of ClickHouse's contracts the key policy grants (model.PROFILES)."""
+    V = TfVar
+    current_first = sorted(model.PROFILES.values(), key=lambda p: p.legacy)
+    choices = " ".join(
+        f'"{p.name}"{" (legacy)" if p.legacy else ""}: {p.summary}' for p in current_first
+    )
+    return Variable(
+        V.PROFILE,
+        Hcl("string"),
+        f"Which ClickHouse CMEK contract the key policy grants. {choices}",
+        default=model.DEFAULT_PROFILE,
+        nullable=False,
+        validations=(
+            Validation(
+                Hcl(f"contains({_names(list(model.PROFILES))}, {ref(V.PROFILE)})"),
+                f"The {V.PROFILE.value} must be one of {', '.join(model.PROFILES)}.",
+            ),
+        ),
+    )
+
+
+def _profile_role_variable(config: Config) -> Variable:
+    """The principal under a profile: v1 falls back to its shared role; v2 must be given its own.
+
+    Null, not the v1 role, is the default, so the v1 default can never silently apply to v2.
+    """
+    V, arn = TfVar, ref(TfVar.CLICKHOUSE_ROLE_ARN)
+    no_default = _names([p.name for p in model.PROFILES.values() if p.principal is None])
+    v1_roles = _names(sorted({v1_principal(config), model.CLICKHOUSE_PRINCIPAL}))
+    v1_suffix = hcl_string(f":role/{model.CLICKHOUSE_V1_ROLE_NAME}")
+    return Variable(
+        V.CLICKHOUSE_ROLE_ARN,
+        Hcl("string"),
+        f"ARN of the role the key policy grants. With {V.PROFILE.value} {model.V2.name}: "
+        f"required, {model.ENCRYPTION_ROLE_DESCRIPTION[0].lower()}"
+        f"{model.ENCRYPTION_ROLE_DESCRIPTION[1:]} With {model.V1.name}: null means ClickHouse's "
+        f"role {v1_principal(config)}.",
+        default=None,
+        validations=(
+            Validation(
+                _null_or(
+                    V.CLICKHOUSE_ROLE_ARN, _matches(V.CLICKHOUSE_ROLE_ARN, model.ROLE_ARN_PATTERN)
+                ),
+                f"The {V.CLICKHOUSE_ROLE_ARN.value} must be an IAM role ARN like "
+                f"{model.EXAMPLE_ROLE_ARN}.",
+            ),
+            Validation(
+                Hcl(f"contains({no_default}, {ref(V.PROFILE)}) ? {arn} != null : true"),
+                f"With {V.PROFILE.value} {model.V2.name}, {V.CLICKHOUSE_ROLE_ARN.value} is "
+                "required: your service's Encryption role ID (service settings in the ClickHouse "
+                "Cloud console, or clickhouse_service.<name>.transparent_data_encryption.role_id).",
+            ),
+            Validation(
+                _null_or(
+                    V.CLICKHOUSE_ROLE_ARN,
+                    f"(contains({no_default}, {ref(V.PROFILE)}) ? !contains({v1_roles}, {arn}) "
+                    f"&& !endswith({arn}, {v1_suffix}) : true)",
+                ),
+                f"With {V.PROFILE.value} {model.V2.name}, {V.CLICKHOUSE_ROLE_ARN.value} must be "
+                f"your service's own encryption role, not ClickHouse's v1 role "
+                f"{model.CLICKHOUSE_V1_ROLE_NAME} (in any account).",
+            ),
+        ),
+    )
+
+
 def _principal_variables(config: Config) -> list[Variable]:
     """Whom the policies name: ClickHouse's role, the key owner's account and partition."""
     V = TfVar
@@ -92,7 +173,7 @@ def _principal_variables(config: Config) -> list[Variable]:
             V.CLICKHOUSE_ROLE_ARN,
             Hcl("string"),
             model.PARAM_DESCRIPTIONS[model.Param.CLICKHOUSE_ROLE],
-            default=config.principal,
+            default=v1_principal(config),
             nullable=False,
             validations=(
                 Validation(
@@ -357,9 +438,50 @@ def _root_variables() -> list[Variable]:
     ]
 
 
+def _clickhouse_provider_variables() -> list[Variable]:
+    """The ClickHouse provider example's own inputs: the API credentials and the service."""
+    V = TfVar
+
+    def text(name: TfVar, description: str, sensitive: bool = False) -> Variable:
+        return Variable(name, Hcl("string"), description, nullable=False, sensitive=sensitive)
+
+    return [
+        text(V.ORGANIZATION_ID, "ID of your ClickHouse Cloud organization (provider argument)."),
+        text(V.TOKEN_KEY, "Key ID of a ClickHouse Cloud API key that may create services."),
+        text(V.TOKEN_SECRET, "Secret of that API key; pass it as TF_VAR_token_secret.", True),
+        text(
+            V.SERVICE_NAME,
+            "Name of the ClickHouse service to create, with Transparent Data Encryption "
+            "(Enterprise plan).",
+        ),
+        Variable(
+            V.SERVICE_PASSWORD_HASH,
+            Hcl("string"),
+            "Base64 of the SHA-256 of the default user's password (the provider's password_hash); "
+            "pass it as TF_VAR_service_password_hash.",
+            nullable=False,
+            sensitive=True,
+            validations=(
+                Validation(
+                    _matches(V.SERVICE_PASSWORD_HASH, model.SHA256_BASE64_PATTERN),
+                    f"The {V.SERVICE_PASSWORD_HASH.value} must be a base64 SHA-256 digest "
+                    "(44 characters ending in =).",
+                ),
+            ),
+        ),
+        Variable(
+            V.IP_ACCESS,
+            Hcl("list(object({ source = string, description = string }))"),
+            "Addresses (IP or CIDR) allowed to connect to the service, each with a description.",
+            nullable=False,
+        ),
+    ]
+
+
 def variables(config: Config) -> dict[TfVar, Variable]:
     """Every variable any module or example declares, validated where a value can be wrong."""
     specs = [
+        _profile_variable(),
         *_principal_variables(config),
         *_grant_variables(),
         *_role_name_variables(),
@@ -367,6 +489,7 @@ def variables(config: Config) -> dict[TfVar, Variable]:
         *_key_variables(config),
         *_key_lifecycle_variables(),
         *_root_variables(),
+        *_clickhouse_provider_variables(),
     ]
     return {spec.name: spec for spec in specs}
 
@@ -376,6 +499,9 @@ def module_variables(config: Config) -> dict[TfModule, list[Variable]]:
     keys = specs[TfVar.KMS_KEY_ARNS]
     # The role module exists to use existing keys: at least one, as the stack's Rule demands.
     specs_by_module = {module: dict(specs) for module in TfModule}
+    # The modules with a profile take their principal under it; the role module stays v1's.
+    for module in (TfModule.POLICY, TfModule.NEW_KEY):
+        specs_by_module[module][TfVar.CLICKHOUSE_ROLE_ARN] = _profile_role_variable(config)
     specs_by_module[TfModule.EXISTING_KEY][TfVar.KMS_KEY_ARNS] = dataclasses.replace(
         keys,
         description="ARNs of the existing KMS keys ClickHouse may use (keys, not aliases).",
@@ -406,26 +532,41 @@ def _policy_outputs() -> list[TfOutputSpec]:
             ),
         )
 
+    # Trust and role policies exist only for profiles that grant a role in the customer's account.
+    has_role = f"contains({_names(model.TF_ROLE_PROFILES)}, {ref(TfVar.PROFILE)})"
+    no_role = (
+        f"Null with {TfVar.PROFILE.value} {model.V2.name}, which creates no role in your account."
+    )
     return [
         TfOutputSpec(
             out.KEY_POLICY_JSON,
             "Key policy for a new key: the account root (so IAM policies apply), any key "
-            "administrators, and ClickHouse with the profile's actions.",
+            "administrators, and ClickHouse with the profile's actions and Sid.",
             Hcl("jsonencode(local.key_policy)"),
             within("key_policy", model.KEY_POLICY_MAX_BYTES, "The key policy"),
         ),
         TfOutputSpec(
+            out.CLICKHOUSE_STATEMENT_JSON,
+            "A policy document holding only ClickHouse's key-policy statement (the profile's Sid, "
+            "actions and principal), for a key policy you build yourself: pass it in "
+            "source_policy_documents of data.aws_iam_policy_document.",
+            Hcl("jsonencode(local.clickhouse_statement_policy)"),
+        ),
+        TfOutputSpec(
             out.TRUST_POLICY_JSON,
             "Trust policy of the role ClickHouse assumes, with the sts:ExternalId condition when "
-            "an external ID is set.",
-            Hcl("jsonencode(local.trust_policy)"),
+            f"an external ID is set. {no_role}",
+            Hcl(f"{has_role} ? jsonencode(local.trust_policy) : null"),
             within("trust_policy", model.TRUST_POLICY_MAX_CHARS, "The trust policy"),
         ),
         TfOutputSpec(
             out.ROLE_POLICY_JSON,
             "Inline policy of that role: the profile's actions on exactly the given keys. Null "
-            'when there are no keys, so Resource is never "*".',
-            Hcl(f"length({ref(TfVar.KMS_KEY_ARNS)}) > 0 ? jsonencode(local.role_policy) : null"),
+            f'when there are no keys, so Resource is never "*". {no_role}',
+            Hcl(
+                f"{has_role} && length({ref(TfVar.KMS_KEY_ARNS)}) > 0 ? "
+                "jsonencode(local.role_policy) : null"
+            ),
             within("role_policy", model.ROLE_POLICIES_MAX_CHARS, "The role policy"),
         ),
     ]

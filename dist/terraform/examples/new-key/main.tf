@@ -10,6 +10,7 @@ provider "aws" {
 module "cmek" {
   source = "../../modules/cmek-new-key"
 
+  profile                = var.profile
   clickhouse_role_arn    = var.clickhouse_role_arn
   alias_name             = var.alias_name
   key_administrator_arns = var.key_administrator_arns

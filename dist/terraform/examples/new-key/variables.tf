@@ -11,15 +11,36 @@ variable "region" {
   }
 }
 
-variable "clickhouse_role_arn" {
-  description = "ARN of the ClickHouse Cloud role that is granted access to the key."
+variable "profile" {
+  description = "Which ClickHouse CMEK contract the key policy grants. \"v2\": Each service's own encryption role (an IAM role in a ClickHouse account, shown in the service settings as the Encryption role ID) is named in the key policy. \"v1\" (legacy): One shared ClickHouse principal, granted on the key or through a role in your account. ClickHouse retired it in June 2026 (every service moved to v2)."
   type        = string
-  default     = "arn:aws:iam::576599896960:role/prod-kms-request-role"
+  default     = "v1"
   nullable    = false
 
   validation {
-    condition     = can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.clickhouse_role_arn))
+    condition     = contains(["v1", "v2"], var.profile)
+    error_message = "The profile must be one of v1, v2."
+  }
+}
+
+variable "clickhouse_role_arn" {
+  description = "ARN of the role the key policy grants. With profile v2: required, the service's Encryption role ID (ClickHouse Cloud console: service settings, Transparent Data Encryption), an IAM role ARN in a ClickHouse account. With v1: null means ClickHouse's role arn:aws:iam::576599896960:role/prod-kms-request-role."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.clickhouse_role_arn == null ? true : can(regex("^arn:aws(-cn|-us-gov)?:iam::[0-9]{12}:role/[A-Za-z0-9+=,.@_/-]{1,512}$", var.clickhouse_role_arn))
     error_message = "The clickhouse_role_arn must be an IAM role ARN like arn:aws:iam::111122223333:role/name."
+  }
+
+  validation {
+    condition     = contains(["v2"], var.profile) ? var.clickhouse_role_arn != null : true
+    error_message = "With profile v2, clickhouse_role_arn is required: your service's Encryption role ID (service settings in the ClickHouse Cloud console, or clickhouse_service.<name>.transparent_data_encryption.role_id)."
+  }
+
+  validation {
+    condition     = var.clickhouse_role_arn == null ? true : (contains(["v2"], var.profile) ? !contains(["arn:aws:iam::576599896960:role/prod-kms-request-role"], var.clickhouse_role_arn) && !endswith(var.clickhouse_role_arn, ":role/prod-kms-request-role") : true)
+    error_message = "With profile v2, clickhouse_role_arn must be your service's own encryption role, not ClickHouse's v1 role prod-kms-request-role (in any account)."
   }
 }
 

@@ -5,15 +5,34 @@
 # statement and Sid for Sid what the CloudFormation templates build.
 
 locals {
-  clickhouse_actions = [
-    "kms:Encrypt",
-    "kms:Decrypt",
-    "kms:GenerateDataKey",
-    "kms:GenerateDataKeyPair",
-    "kms:DescribeKey",
-    "kms:GetKeyRotationStatus",
-    "kms:GetPublicKey",
-  ]
+  # Each profile's grant and Sid; var.profile (validated) picks one.
+  profile_actions = {
+    v1 = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:GenerateDataKey",
+      "kms:GenerateDataKeyPair",
+      "kms:DescribeKey",
+      "kms:GetKeyRotationStatus",
+      "kms:GetPublicKey",
+    ]
+    v2 = [
+      "kms:Encrypt",
+      "kms:Decrypt",
+      "kms:ReEncrypt*",
+      "kms:DescribeKey",
+    ]
+  }
+  profile_sids = {
+    v1 = "Allow ClickHouse Access"
+    v2 = "Allow ClickHouse encryption role"
+  }
+  # Only v1 has a principal of its own; v2's per-service role is required input (validated).
+  default_principals = {
+    v1 = "arn:aws:iam::576599896960:role/prod-kms-request-role"
+  }
+  clickhouse_actions   = local.profile_actions[var.profile]
+  clickhouse_principal = var.clickhouse_role_arn != null ? var.clickhouse_role_arn : lookup(local.default_principals, var.profile, null)
   key_admin_actions = [
     "kms:Create*",
     "kms:Describe*",
@@ -37,7 +56,7 @@ locals {
   trust_statement = {
     Sid       = "TrustClickHouse"
     Effect    = "Allow"
-    Principal = { AWS = var.clickhouse_role_arn }
+    Principal = { AWS = local.clickhouse_principal }
     Action    = ["sts:AssumeRole"]
   }
   trust_condition = {
@@ -86,11 +105,16 @@ locals {
   ]
   # In a key policy "*" means this key and nothing else.
   clickhouse_key_statement = {
-    Sid       = "Allow ClickHouse Access"
+    Sid       = local.profile_sids[var.profile]
     Effect    = "Allow"
-    Principal = { AWS = var.clickhouse_role_arn }
+    Principal = { AWS = local.clickhouse_principal }
     Action    = local.clickhouse_actions
     Resource  = ["*"]
+  }
+  # The same statement as a policy document of its own, for source_policy_documents.
+  clickhouse_statement_policy = {
+    Version   = "2012-10-17"
+    Statement = [local.clickhouse_key_statement]
   }
   key_policy = {
     Version   = "2012-10-17"

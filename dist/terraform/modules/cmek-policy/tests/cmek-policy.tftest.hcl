@@ -23,6 +23,11 @@ run "defaults_grant_the_profile_actions_to_clickhouse_only" {
   }
 
   assert {
+    condition     = jsonencode(jsondecode(output.clickhouse_statement_json).Statement) == jsonencode([for s in jsondecode(output.key_policy_json).Statement : s if s.Sid == "Allow ClickHouse Access"])
+    error_message = "The statement-only document must hold exactly the key policy's ClickHouse statement."
+  }
+
+  assert {
     condition     = length(jsondecode(output.key_policy_json).Statement) == 2
     error_message = "Without key administrators the key policy holds the root and the ClickHouse statements only."
   }
@@ -134,6 +139,82 @@ run "no_keys_no_role_policy" {
     condition     = output.role_policy_json == null
     error_message = "Without keys there must be no role policy: its Resource would be empty."
   }
+}
+
+run "profile_v2_grants_the_encryption_role_only" {
+  command = plan
+
+  variables {
+    profile             = "v2"
+    clickhouse_role_arn = "arn:aws:iam::111122223333:role/name"
+  }
+
+  assert {
+    condition     = jsonencode(sort(one([for s in jsondecode(output.key_policy_json).Statement : s if s.Sid == "Allow ClickHouse encryption role"]).Action)) == jsonencode(["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:ReEncrypt*"])
+    error_message = "The v2 statement must grant exactly the v2 actions."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.key_policy_json).Statement : s if s.Sid == "Allow ClickHouse encryption role"]).Principal.AWS == "arn:aws:iam::111122223333:role/name"
+    error_message = "The v2 statement must grant the given encryption role."
+  }
+
+  assert {
+    condition     = jsonencode(sort([for s in jsondecode(output.key_policy_json).Statement : s.Sid])) == jsonencode(["Allow ClickHouse encryption role", "Enable IAM User Permissions"])
+    error_message = "The v2 key policy holds the root and the v2 statements only, no v1 statement."
+  }
+
+  assert {
+    condition     = jsonencode(jsondecode(output.clickhouse_statement_json).Statement) == jsonencode([for s in jsondecode(output.key_policy_json).Statement : s if s.Sid == "Allow ClickHouse encryption role"])
+    error_message = "The statement-only document must hold exactly the key policy's v2 statement."
+  }
+
+  assert {
+    condition     = output.trust_policy_json == null && output.role_policy_json == null
+    error_message = "v2 creates no role in the customer's account: no trust or role policy."
+  }
+}
+
+run "profile_v2_without_a_role_is_rejected" {
+  command = plan
+
+  variables {
+    profile = "v2"
+  }
+
+  expect_failures = [var.clickhouse_role_arn]
+}
+
+run "profile_v2_with_the_v1_role_is_rejected_1" {
+  command = plan
+
+  variables {
+    profile             = "v2"
+    clickhouse_role_arn = "arn:aws:iam::576599896960:role/prod-kms-request-role"
+  }
+
+  expect_failures = [var.clickhouse_role_arn]
+}
+
+run "profile_v2_with_the_v1_role_is_rejected_2" {
+  command = plan
+
+  variables {
+    profile             = "v2"
+    clickhouse_role_arn = "arn:aws:iam::111122223333:role/prod-kms-request-role"
+  }
+
+  expect_failures = [var.clickhouse_role_arn]
+}
+
+run "unknown_profile_is_rejected" {
+  command = plan
+
+  variables {
+    profile = "v3"
+  }
+
+  expect_failures = [var.profile]
 }
 
 # One run for every malformed input: each listed variable must fail its own validation.
