@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from typing import Any
 
-from generator import audit, aws, model, verify_key
+from generator import audit, aws, model, verify_key, verify_key_fetch
 
 Progress = Callable[[int, int], None]
 # IAM signs with this region in the commercial partition whatever region the caller uses.
@@ -134,16 +134,12 @@ def _list_region(
     kms = counter.attach(
         aws.client("kms", region, endpoint_url, "adaptive", max_pool_connections=concurrency)
     )
-    pages = aws.call(
-        f"ListKeys in {region}",
-        lambda: list(kms.get_paginator("list_keys").paginate(PaginationConfig={"PageSize": 1000})),
+    pages = aws.pages(
+        f"ListKeys in {region}", kms, "list_keys", PaginationConfig={"PageSize": 1000}
     )
     key_ids = [(key["KeyId"], key["KeyArn"]) for page in pages for key in page["Keys"]]
-    pages = aws.call(
-        f"ListAliases in {region}",
-        lambda: list(
-            kms.get_paginator("list_aliases").paginate(PaginationConfig={"PageSize": 100})
-        ),
+    pages = aws.pages(
+        f"ListAliases in {region}", kms, "list_aliases", PaginationConfig={"PageSize": 100}
     )
     aliases: dict[str, tuple[str, ...]] = {}
     for page in pages:
@@ -168,12 +164,7 @@ def _read_key(
     if meta.get("KeyManager") != model.KEY_MANAGER_CUSTOMER:
         return None
     try:
-        policy = aws.call(
-            f"GetKeyPolicy on {arn}",
-            kms.get_key_policy,
-            KeyId=arn,
-            PolicyName=model.KEY_POLICY_NAME,
-        )["Policy"]
+        policy = aws.key_policy(kms, arn)
     except aws.AwsError as exc:
         return audit.KeyFacts(arn, region, meta, aliases, error=str(exc))
     return audit.KeyFacts(arn, region, meta, aliases, policy)
@@ -188,7 +179,7 @@ def _roles(
         aws.client("iam", IAM_SIGNING_REGION, endpoint_url, "adaptive", concurrency)
     )
     try:
-        pages = aws.call("ListRoles", lambda: list(iam.get_paginator("list_roles").paginate()))
+        pages = aws.pages("ListRoles", iam, "list_roles")
         listed = [role for page in pages for role in page["Roles"]]
         managed: dict[str, Any] = {}
         roles = tuple(
@@ -202,44 +193,5 @@ def _roles(
 
 
 def _role(iam: Any, role: dict, managed: dict[str, Any]) -> verify_key.RoleFacts:
-    name = role["RoleName"]
-    pages = aws.call(
-        f"ListRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_role_policies").paginate(RoleName=name)),
-    )
-    documents = [
-        (
-            f"inline {policy}",
-            aws.call(
-                f"GetRolePolicy {name} {policy}",
-                iam.get_role_policy,
-                RoleName=name,
-                PolicyName=policy,
-            )["PolicyDocument"],
-        )
-        for page in pages
-        for policy in page["PolicyNames"]
-    ]
-    pages = aws.call(
-        f"ListAttachedRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)),
-    )
-    for page in pages:
-        for attached in page["AttachedPolicies"]:
-            arn = attached["PolicyArn"]
-            if arn not in managed:
-                managed[arn] = _managed_document(iam, arn)
-            documents.append((f"managed {arn}", managed[arn]))
-    return verify_key.RoleFacts(
-        role["Arn"], True, role["AssumeRolePolicyDocument"], tuple(documents)
-    )
-
-
-def _managed_document(iam: Any, arn: str) -> Any:
-    version = aws.call(f"GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
-    return aws.call(
-        f"GetPolicyVersion {arn}",
-        iam.get_policy_version,
-        PolicyArn=arn,
-        VersionId=version["DefaultVersionId"],
-    )["PolicyVersion"]["Document"]
+    documents = verify_key_fetch.role_documents(iam, role["RoleName"], aws.call, managed)
+    return verify_key.RoleFacts(role["Arn"], True, role["AssumeRolePolicyDocument"], documents)

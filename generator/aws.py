@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from generator import model
 from generator.errors import ToolError
 
 T = TypeVar("T")
@@ -62,3 +63,21 @@ def call(what: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         raise AwsError(f"{what}: {code}: {message}", code) from exc
     except BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}", type(exc).__name__) from exc
+
+
+def pages(what: str, client: Any, operation: str, /, call: Callable = call, **kwargs: Any) -> list:
+    """Every page of a paginated `operation`, read inside one `call`: a failure on any page is one
+    error saying `what` was being done. `call` is this module's, or an edge's wrapper of it."""
+    return call(what, lambda: list(client.get_paginator(operation).paginate(**kwargs)))
+
+
+def key_policy(kms: Any, key_arn: str, call: Callable = call) -> str:
+    """The text of the key's policy (a KMS key has one, named model.KEY_POLICY_NAME); the same
+    read for grant/revoke, verify-key and the audit, so their errors read alike."""
+    reply = call(
+        f"GetKeyPolicy on {key_arn}",
+        kms.get_key_policy,
+        KeyId=key_arn,
+        PolicyName=model.KEY_POLICY_NAME,
+    )
+    return reply["Policy"]

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from generator import aws, model, module_zip
+from generator import aws, model, module_zip, reading
 from generator.config import TemplateLocation
 from generator.errors import InputError, ToolError, quote
+from generator.render import dist_json
 
 UPLOAD = "upload"
 UPLOADED = "uploaded"
@@ -103,8 +104,9 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Dist:
-    """A verified build: its manifest's bytes, and every file of it plus the module zips."""
+class BuildFiles:
+    """A build checked against its manifest: the manifest's bytes, and every file it lists plus
+    the module zips, as publishing uploads them (not the dist directory: see `read_dist`)."""
 
     manifest: bytes
     items: tuple[Item, ...]
@@ -128,11 +130,11 @@ def content_type(path: str) -> str:
 
 
 def make_item(path: str, data: bytes) -> Item:
-    return Item(path, data, hashlib.sha256(data).hexdigest(), content_type(path))
+    return Item(path, data, _sha256(data), content_type(path))
 
 
-def check_dist(manifest: bytes, files: dict[str, bytes]) -> Dist:
-    """The build as a `Dist`, if `files` are exactly what `manifest` lists (paths, sizes, SHA-256).
+def check_build(manifest: bytes, files: dict[str, bytes]) -> BuildFiles:
+    """The build's files, if `files` are exactly what `manifest` lists (paths, sizes, SHA-256).
 
     Publishing what was not built is refused: a file edited, missing or added after the build.
     """
@@ -153,22 +155,44 @@ def check_dist(manifest: bytes, files: dict[str, bytes]) -> Dist:
     items = [make_item(path, data) for path, data in sorted(files.items())]
     zips = module_zip.module_zips(files)
     items += [make_item(path, data) for path, data in sorted(zips.items())]
-    return Dist(manifest, tuple(items))
+    return BuildFiles(manifest, tuple(items))
 
 
-def read_dist(directory: Path) -> Dist:
-    """Read and check a build directory (see `check_dist`)."""
-    manifest_path = directory / model.MANIFEST_FILE
+def read_dist(directory: Path) -> BuildFiles:
+    """Read a build directory as the checks read it, and check it (see `check_build`).
+
+    Through generator/reading.py: a walk that follows no symbolic link, then regular files only,
+    each within its cap. Anything else in DIR (a link, a FIFO, a device, a file over its cap) is
+    refused by name: a build writes none, and publishing must neither hang nor upload what a link
+    points at outside DIR.
+    """
     try:
-        manifest = manifest_path.read_bytes()
-        files = {
-            p.relative_to(directory).as_posix(): p.read_bytes()
-            for p in sorted(directory.rglob("*"))
-            if p.is_file() and p != manifest_path
-        }
+        listing = reading.walk(directory, model.DIST_ENTRIES_MAX)
     except OSError as exc:
         raise InputError(f"{quote(directory)}: cannot read the build ({exc.strerror})") from None
-    return check_dist(manifest, files)
+    if listing.truncated:
+        limit = model.DIST_ENTRIES_MAX
+        raise InputError(f"{quote(directory)}: cannot read the build (over {limit} entries)")
+    files = {
+        entry.relpath: _read_file(directory, entry)
+        for entry in listing.entries
+        if entry.kind != reading.DIRECTORY
+    }
+    if model.MANIFEST_FILE not in files:
+        raise InputError(f"{quote(directory)}: cannot read the build (no {model.MANIFEST_FILE})")
+    return check_build(files.pop(model.MANIFEST_FILE), files)
+
+
+def _read_file(directory: Path, entry: reading.Entry) -> bytes:
+    """A regular file's bytes within its cap; named by its path in DIR, as `check_build` does."""
+    name = quote(entry.relpath)
+    if entry.kind != reading.FILE:
+        raise InputError(f"{name}: is a {entry.kind}; a build writes regular files only")
+    cap = reading.dist_cap(entry.relpath)
+    try:
+        return reading.read_regular(directory / entry.relpath, cap, follow_symlinks=False)
+    except reading.Unreadable as exc:
+        raise InputError(f"{name}: {exc}") from None
 
 
 def _sha256(data: bytes) -> str:
@@ -184,11 +208,11 @@ class Step:
     reason: str = ""
 
 
-def plan_incomplete(dist: Dist, target: Target, remote: dict[str, str | None]) -> list[Step]:
+def plan_incomplete(build: BuildFiles, target: Target, remote: dict[str, str | None]) -> list[Step]:
     """Steps for a version without a manifest. `remote`: {key: stored SHA-256 hex or None} of every
     object already under the version: equal bytes are unchanged, anything else is refused."""
     steps = []
-    expected = {target.versioned(item.path): item for item in dist.items}
+    expected = {target.versioned(item.path): item for item in build.items}
     for key, item in expected.items():
         if key not in remote:
             steps.append(Step(UPLOAD, key, item))
@@ -203,37 +227,37 @@ def plan_incomplete(dist: Dist, target: Target, remote: dict[str, str | None]) -
     return steps
 
 
-def plan_complete(dist: Dist, target: Target, remote_manifest: bytes) -> list[Step]:
+def plan_complete(build: BuildFiles, target: Target, remote_manifest: bytes) -> list[Step]:
     """Steps for a version whose manifest is published: unchanged, or refused where it differs."""
     try:
         remote = {e["path"]: e["sha256"] for e in json.loads(remote_manifest)["files"]}
     except (ValueError, KeyError, TypeError):
         remote = {}
-    same = remote_manifest == dist.manifest
+    same = remote_manifest == build.manifest
     steps = []
-    for item in dist.items:
+    for item in build.items:
         key = target.versioned(item.path)
-        if same or remote.get(item.path) == item.sha256 or _zip_unchanged(item, dist, remote):
+        if same or remote.get(item.path) == item.sha256 or _zip_unchanged(item, build, remote):
             steps.append(Step(UNCHANGED, key, item))
         else:
             steps.append(Step(REFUSED, key, item, "published with other bytes"))
-    local = {item.path for item in dist.items}
+    local = {item.path for item in build.items}
     extra = [] if same else sorted(set(remote) - local)
     steps += [
         Step(REFUSED, target.versioned(p), None, "published, not in this build") for p in extra
     ]
     if not same:
         key = target.versioned(model.MANIFEST_FILE)
-        steps.append(Step(REFUSED, key, dist.manifest_item, "published with other bytes"))
+        steps.append(Step(REFUSED, key, build.manifest_item, "published with other bytes"))
     return steps
 
 
-def _zip_unchanged(item: Item, dist: Dist, remote: dict[str, str]) -> bool:
+def _zip_unchanged(item: Item, build: BuildFiles, remote: dict[str, str]) -> bool:
     """A module zip is derived from its files: unchanged exactly when all of them are."""
     if not item.path.endswith(model.MODULE_ZIP_SUFFIX):
         return False
     inside = item.path.removesuffix(model.MODULE_ZIP_SUFFIX) + "/"
-    members = [i for i in dist.items if i.path.startswith(inside)]
+    members = [i for i in build.items if i.path.startswith(inside)]
     return bool(members) and all(remote.get(i.path) == i.sha256 for i in members)
 
 
@@ -249,13 +273,13 @@ def object_url(target: Target, region: str, key: str) -> str:
     return TemplateLocation(target.bucket, region, "").url(key)
 
 
-def published_links(dist: Dist, target: Target, region: str) -> dict[str, Any]:
+def published_links(build: BuildFiles, target: Target, region: str) -> dict[str, Any]:
     """The build's links.json with every `templateURL` pointing at a published object.
 
     Everything else in a link (region, stack name, parameters, their encoding) stays byte for byte
     as the build rendered it; only the template URL is replaced.
     """
-    built = json.loads(dist.item(model.LINKS_FILE).data)
+    built = json.loads(build.item(model.LINKS_FILE).data)
     urls = {
         name: object_url(target, region, key) for name, (key, _) in template_keys(target).items()
     }
@@ -295,10 +319,6 @@ def module_sources(target: Target, region: str) -> dict[str, dict[str, str]]:
     return sources
 
 
-def to_json(data: object) -> bytes:
-    return (json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
-
-
 # --- The S3 edge ---------------------------------------------------------------------------------
 class S3:
     """One bucket through one boto3 client; `requests` counts HTTP requests sent (retries too)."""
@@ -327,10 +347,8 @@ class S3:
         return reply["Body"].read()
 
     def keys(self, prefix: str) -> list[str]:
-        pages = self.client.get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix=prefix
-        )
-        found = aws.call(self._what("ListObjectsV2", prefix), lambda: list(pages))
+        what = self._what("ListObjectsV2", prefix)
+        found = aws.pages(what, self.client, "list_objects_v2", Bucket=self.bucket, Prefix=prefix)
         return [o["Key"] for page in found for o in page.get("Contents", [])]
 
     def checksum(self, key: str) -> tuple[str | None, int]:
@@ -412,20 +430,20 @@ class Summary:
 
 
 def publish(
-    dist: Dist,
+    build: BuildFiles,
     target: Target,
     s3: S3,
     report: Reporter,
     region: str | None = None,
     dry_run: bool = False,
 ) -> Summary:
-    """Publish `dist`; see the module docstring for the order. Refusals change nothing."""
+    """Publish `build`; see the module docstring for the order. Refusals change nothing."""
     summary = Summary()
     remote_manifest = s3.read(target.versioned(model.MANIFEST_FILE))
     if remote_manifest is None:
-        steps = plan_incomplete(dist, target, _remote_checksums(s3, target))
+        steps = plan_incomplete(build, target, _remote_checksums(s3, target))
     else:
-        steps = plan_complete(dist, target, remote_manifest)
+        steps = plan_complete(build, target, remote_manifest)
     summary.refused = any(step.status == REFUSED for step in steps)
     if summary.refused or dry_run:
         for step in steps:
@@ -433,11 +451,11 @@ def publish(
             report.file(status, step.key, step.reason)
             summary.add(status)
         if dry_run and not summary.refused:
-            _plan_stable(dist, target, s3, report, summary)
+            _plan_stable(build, target, s3, report, summary)
         return summary
-    run = _Run(s3, target, dist, report, summary)
+    run = _Run(s3, target, build, report, summary)
     run.version(steps, remote_manifest is None)
-    if s3.read(target.latest(model.MANIFEST_FILE)) != dist.manifest:
+    if s3.read(target.latest(model.MANIFEST_FILE)) != build.manifest:
         run.stable(region or s3.region())
     return summary
 
@@ -447,20 +465,22 @@ def _remote_checksums(s3: S3, target: Target) -> dict[str, str | None]:
     return {key: s3.checksum(key)[0] for key in s3.keys(target.versioned("") + "/")}
 
 
-def stable_items(dist: Dist, target: Target) -> dict[str, Item]:
+def stable_items(build: BuildFiles, target: Target) -> dict[str, Item]:
     """{stable key: item}: the templates the console links open, and the launch page (if the
     build has one) at `<prefix>/index.html`, both replaced on each publish (short cache)."""
-    items = {target.stable(stack): dist.item(stack.path) for stack in model.PUBLISH_STABLE_STACKS}
-    if any(item.path == model.PAGE_FILE for item in dist.items):
-        items[target.key(model.PAGE_FILE)] = dist.item(model.PAGE_FILE)
+    items = {target.stable(stack): build.item(stack.path) for stack in model.PUBLISH_STABLE_STACKS}
+    if any(item.path == model.PAGE_FILE for item in build.items):
+        items[target.key(model.PAGE_FILE)] = build.item(model.PAGE_FILE)
     return items
 
 
-def _plan_stable(dist: Dist, target: Target, s3: S3, report: Reporter, summary: Summary) -> None:
-    if s3.read(target.latest(model.MANIFEST_FILE)) == dist.manifest:
+def _plan_stable(
+    build: BuildFiles, target: Target, s3: S3, report: Reporter, summary: Summary
+) -> None:
+    if s3.read(target.latest(model.MANIFEST_FILE)) == build.manifest:
         return
-    keys = list(stable_items(dist, target))
-    keys += [target.latest(item.path) for item in dist.items]
+    keys = list(stable_items(build, target))
+    keys += [target.latest(item.path) for item in build.items]
     for key in keys:
         report.file("would update", key)
         summary.add("would update")
@@ -469,10 +489,12 @@ def _plan_stable(dist: Dist, target: Target, s3: S3, report: Reporter, summary: 
 class _Run:
     """The writes of one publish, in order; `verified` holds every key HEAD-checked in this run."""
 
-    def __init__(self, s3: S3, target: Target, dist: Dist, report: Reporter, summary: Summary):
+    def __init__(
+        self, s3: S3, target: Target, build: BuildFiles, report: Reporter, summary: Summary
+    ):
         self.s3 = s3
         self.target = target
-        self.dist = dist
+        self.build = build
         self.report = report
         self.summary = summary
         self.verified: set[str] = set()
@@ -492,8 +514,8 @@ class _Run:
                 self.verify(step.key, step.item)
         if incomplete:
             key = self.target.versioned(model.MANIFEST_FILE)
-            self._immutable(key, self.dist.manifest_item)
-            self.verify(key, self.dist.manifest_item)
+            self._immutable(key, self.build.manifest_item)
+            self.verify(key, self.build.manifest_item)
 
     def _immutable(self, key: str, item: Item) -> None:
         """Create a versioned object; one that appeared meanwhile must hold the same bytes."""
@@ -523,21 +545,21 @@ class _Run:
 
     def stable(self, region: str) -> None:
         """latest/, the stable templates, the verified links, and latest/manifest.json last."""
-        target, dist = self.target, self.dist
-        for done, item in enumerate(dist.items, 1):
-            self.report.progress(done, len(dist.items), target.latest(item.path))
+        target, build = self.target, self.build
+        for done, item in enumerate(build.items, 1):
+            self.report.progress(done, len(build.items), target.latest(item.path))
             self._replace(target.latest(item.path), item)
-        for key, item in stable_items(dist, target).items():
+        for key, item in stable_items(build, target).items():
             self._replace(key, item)
         links = self._links(region)
-        wanted = {target.latest(p) for p in (*(i.path for i in dist.items), model.MANIFEST_FILE)}
+        wanted = {target.latest(p) for p in (*(i.path for i in build.items), model.MANIFEST_FILE)}
         wanted.add(target.latest(model.PUBLISHED_LINKS_FILE))
         stale = sorted(set(self.s3.keys(target.latest("") + "/")) - wanted)
         if stale:
             self.s3.delete(stale)
             for key in stale:
                 self._line(DELETED, key)
-        self._replace(target.latest(model.MANIFEST_FILE), dist.manifest_item)
+        self._replace(target.latest(model.MANIFEST_FILE), build.manifest_item)
         self.summary.stable_updated = True
         self.summary.links = links
 
@@ -547,9 +569,9 @@ class _Run:
         target = self.target
         for key, stack in template_keys(target).values():
             if key not in self.verified:
-                self.verify(key, self.dist.item(stack.path))
-        links = published_links(self.dist, target, region)
-        item = make_item(model.PUBLISHED_LINKS_FILE, to_json(links))
+                self.verify(key, self.build.item(stack.path))
+        links = published_links(self.build, target, region)
+        item = make_item(model.PUBLISHED_LINKS_FILE, dist_json.to_json(links).encode())
         key = target.versioned(model.PUBLISHED_LINKS_FILE)
         self._immutable(key, item)
         self.verify(key, item)

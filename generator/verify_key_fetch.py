@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from generator import iam_policy, model
+from generator import aws, iam_policy, model
 from generator.errors import ToolError
 from generator.verify_key import (
     NOT_THE_KEY,
@@ -29,19 +29,12 @@ def verify(request: Request, endpoint_url: str | None = None) -> Report:
 
 def fetch(request: Request, endpoint_url: str | None = None) -> Facts:
     """Ask AWS for what the checks need; a refusal to the caller raises (exit 3)."""
-    from generator import aws
-
     kms = aws.client("kms", request.region, endpoint_url)
     metadata, missing = _describe(kms, request.key.arn)
     if metadata is None:
         return Facts(metadata=None, not_found=missing)
     key_arn = metadata["Arn"]
-    policy = _call(
-        f"GetKeyPolicy on {key_arn}",
-        kms.get_key_policy,
-        KeyId=key_arn,
-        PolicyName=model.KEY_POLICY_NAME,
-    )["Policy"]
+    policy = aws.key_policy(kms, key_arn, _call)
     rotation, note = _rotation(kms, key_arn)
     role = _role(request, endpoint_url) if request.role_arn else None
     live = _live(kms, key_arn, request.profile, metadata) if request.live else None
@@ -53,8 +46,6 @@ class CallerDenied(ToolError):
 
 
 def _call(what: str, fn: Callable[..., Any], /, **kwargs: Any) -> Any:
-    from generator import aws
-
     try:
         return aws.call(what, fn, **kwargs)
     except aws.AwsError as exc:
@@ -73,8 +64,6 @@ def _denied(exc: Any) -> bool:
 
 
 def _describe(kms: Any, key_id: str) -> tuple[Mapping[str, Any] | None, str]:
-    from generator import aws
-
     try:
         return _call(f"DescribeKey on {key_id}", kms.describe_key, KeyId=key_id)["KeyMetadata"], ""
     except aws.AwsError as exc:
@@ -85,8 +74,6 @@ def _describe(kms: Any, key_id: str) -> tuple[Mapping[str, Any] | None, str]:
 
 def _rotation(kms: Any, key_arn: str) -> tuple[bool | None, str]:
     """Rotation is a warning only, so a refusal here is reported, not fatal."""
-    from generator import aws
-
     try:
         status = aws.call(
             f"GetKeyRotationStatus on {key_arn}", kms.get_key_rotation_status, KeyId=key_arn
@@ -97,8 +84,6 @@ def _rotation(kms: Any, key_arn: str) -> tuple[bool | None, str]:
 
 
 def _role(request: Request, endpoint_url: str | None) -> RoleFacts:
-    from generator import aws
-
     arn = str(request.role_arn)
     name = arn.rsplit("/", 1)[1]
     iam = aws.client("iam", request.region, endpoint_url)
@@ -113,56 +98,60 @@ def _role(request: Request, endpoint_url: str | None) -> RoleFacts:
             f"could not check: role {arn} is in account {account_of(arn)}, but your credentials "
             f"read account {account_of(role['Arn'])}: run with credentials of the role's account"
         )
-    documents = _inline_policies(iam, name) + _managed_policies(iam, name)
+    documents = role_documents(iam, name, _call)
     boundary = role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn", "")
     return RoleFacts(arn, True, role["AssumeRolePolicyDocument"], documents, boundary)
 
 
-def _inline_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    pages = _call(
-        f"ListRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_role_policies").paginate(RoleName=name)),
-    )
-    return tuple(
+def role_documents(
+    iam: Any, name: str, call: Callable = aws.call, managed: dict[str, Any] | None = None
+) -> tuple[tuple[str, Any], ...]:
+    """(`inline NAME` or `managed ARN`, document) of every policy of the role `name`.
+
+    Shared with the audit, which passes one `managed` cache for all roles so that a managed
+    policy attached to many roles is read once; `call` is `_call` here (a refusal to the caller is
+    `CallerDenied`) and `aws.call` there (a refusal is recorded).
+    """
+    managed = {} if managed is None else managed
+    listed = aws.pages(f"ListRolePolicies {name}", iam, "list_role_policies", call, RoleName=name)
+    documents = [
         (
             f"inline {policy}",
-            _call(
+            call(
                 f"GetRolePolicy {name} {policy}",
                 iam.get_role_policy,
                 RoleName=name,
                 PolicyName=policy,
             )["PolicyDocument"],
         )
-        for page in pages
+        for page in listed
         for policy in page["PolicyNames"]
+    ]
+    listed = aws.pages(
+        f"ListAttachedRolePolicies {name}", iam, "list_attached_role_policies", call, RoleName=name
     )
-
-
-def _managed_policies(iam: Any, name: str) -> tuple[tuple[str, Any], ...]:
-    pages = _call(
-        f"ListAttachedRolePolicies {name}",
-        lambda: list(iam.get_paginator("list_attached_role_policies").paginate(RoleName=name)),
-    )
-    found = []
-    for page in pages:
+    for page in listed:
         for attached in page["AttachedPolicies"]:
             arn = attached["PolicyArn"]
-            policy = _call(f"GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
-            version = _call(
-                f"GetPolicyVersion {arn}",
-                iam.get_policy_version,
-                PolicyArn=arn,
-                VersionId=policy["DefaultVersionId"],
-            )["PolicyVersion"]
-            found.append((f"managed {arn}", version["Document"]))
-    return tuple(found)
+            if arn not in managed:
+                managed[arn] = _managed_document(iam, arn, call)
+            documents.append((f"managed {arn}", managed[arn]))
+    return tuple(documents)
+
+
+def _managed_document(iam: Any, arn: str, call: Callable) -> Any:
+    policy = call(f"GetPolicy {arn}", iam.get_policy, PolicyArn=arn)["Policy"]
+    return call(
+        f"GetPolicyVersion {arn}",
+        iam.get_policy_version,
+        PolicyArn=arn,
+        VersionId=policy["DefaultVersionId"],
+    )["PolicyVersion"]["Document"]
 
 
 def _live(kms: Any, key_arn: str, profile: model.Profile, meta: Mapping[str, Any]) -> LiveResult:
     """GenerateDataKey, Decrypt (and ReEncrypt to the same key when the profile grants it) with
     the caller's credentials; a key that is not enabled is not tried (its state already fails)."""
-    from generator import aws
-
     if meta.get("KeyState") != model.KEY_STATE_ENABLED:
         return LiveResult(False, (), f"the key is {meta.get('KeyState')}", skipped=True)
     steps: list[str] = []

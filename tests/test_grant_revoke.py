@@ -25,6 +25,8 @@ V2_ROLE = "arn:aws:iam::999988887777:role/CH-TDE-c0ffee00-1234-4abc-9def-0123456
 NEW_V2_ROLE = "arn:aws:iam::999988887777:role/CH-TDE-0badcafe-0000-4000-8000-000000000000"
 V1_ROLE = model.V1.principal
 ADMIN = f"arn:aws:iam::{ACCOUNT}:role/ExampleAdminRole"
+# The start of most CLI calls below: grant v2 to the service role.
+GRANT_V2 = ("grant", "--profile", "v2", "--principal", V2_ROLE)
 
 
 def text(name: str) -> str:
@@ -305,11 +307,7 @@ def test_cli_revoke_v1_default_principal_from_file():
 
 def test_cli_unchanged_prints_the_input_as_it_was():
     result = cmek(
-        "grant",
-        "--profile",
-        "v2",
-        "--principal",
-        V2_ROLE,
+        *GRANT_V2,
         "--policy-file",
         str(FIXTURES / "clickhouse-provider-example.json"),
     )
@@ -330,7 +328,7 @@ BAD_INPUTS = [
     ),
     (["grant", "--profile", "v2", "--principal", V1_ROLE], "v1 role"),
     (["revoke", "--profile", "v2"], "--principal"),
-    (["grant", "--profile", "v2", "--principal", V2_ROLE, "--apply"], "needs --key-arn"),
+    ([*GRANT_V2, "--apply"], "needs --key-arn"),
 ]
 
 
@@ -377,7 +375,7 @@ def assert_one_line_refusal(result, message, code=EXIT_BAD_INPUT):
 def test_cli_bad_policy_files_exit_2(tmp_path, content, message):
     path = tmp_path / "policy.json"
     path.write_bytes(content)
-    result = cmek("grant", "--profile", "v2", "--principal", V2_ROLE, "--policy-file", str(path))
+    result = cmek(*GRANT_V2, "--policy-file", str(path))
     assert_one_line_refusal(result, message)
 
 
@@ -410,11 +408,7 @@ def test_live_dry_run_shows_a_diff_and_changes_nothing(key, moto_endpoint, tmp_p
     kms, arn = key
     before = policy_of(kms, arn)
     result = live(
-        "grant",
-        "--profile",
-        "v2",
-        "--principal",
-        V2_ROLE,
+        *GRANT_V2,
         "--key-arn",
         arn,
         endpoint=moto_endpoint,
@@ -535,17 +529,13 @@ def test_live_concurrent_change_is_refused(key, moto_endpoint, tmp_path, command
     ],
 )
 def test_live_bad_inputs_exit_2(args, message, moto_endpoint):
-    result = live("grant", "--profile", "v2", "--principal", V2_ROLE, *args, endpoint=moto_endpoint)
+    result = live(*GRANT_V2, *args, endpoint=moto_endpoint)
     assert_one_line_refusal(result, message)
 
 
 def test_live_bad_endpoint_url_exits_2():
     result = cmek(
-        "grant",
-        "--profile",
-        "v2",
-        "--principal",
-        V2_ROLE,
+        *GRANT_V2,
         "--endpoint-url",
         "not a url",
         "--key-arn",
@@ -556,11 +546,7 @@ def test_live_bad_endpoint_url_exits_2():
 
 def test_live_missing_key_is_exit_3(aws, moto_endpoint):
     result = live(
-        "grant",
-        "--profile",
-        "v2",
-        "--principal",
-        V2_ROLE,
+        *GRANT_V2,
         "--key-arn",
         "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         endpoint=moto_endpoint,

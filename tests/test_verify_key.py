@@ -644,6 +644,10 @@ BAD_INPUTS = {
     ),
     "watch zero": ([model.EXAMPLE_KEY_ARN, "--principal", V2_ROLE, "--watch", "0"], "--watch '0'"),
     "bad region": ([model.EXAMPLE_KEY_ARN, "--principal", V2_ROLE, "--region", "Mars"], "--region"),
+    "endpoint not a URL": (
+        [model.EXAMPLE_KEY_ARN, "--principal", V2_ROLE, "--endpoint-url", "file:///etc"],
+        "--endpoint-url 'file:///etc': expected an http(s) URL",
+    ),
 }
 
 

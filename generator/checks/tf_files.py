@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from generator import model
+from generator import model, reading
 from generator.checks import DistDir
 
 HCL_SUFFIXES = (".tf", ".tfvars", model.TF_TESTS_SUFFIX, ".tfvars.example")
@@ -21,13 +21,35 @@ _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
 
 
 def fingerprint(directory: Path) -> str:
-    """Digest of every file under `directory`: results are cached by content, not by path."""
+    """Digest of what a Terraform run sees under `directory`: runs are cached by content.
+
+    Walked as DIR is (generator/reading.py): no symbolic link followed, not even `directory`
+    itself, and each regular file read within its cap, so no link can lead it outside DIR. Other
+    entries (links, FIFOs, files over their cap: CMEK-DIST-001 findings) count by path, kind and
+    size only; `terraform_runner.copy_of` does not copy links, FIFOs or devices either.
+    """
     digest = hashlib.sha256()
-    if directory.is_dir():
-        for path in sorted(p for p in directory.rglob("*") if p.is_file()):
-            digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
-            digest.update(path.read_bytes() + b"\0")
+    if directory.is_symlink() or not directory.is_dir():
+        return digest.hexdigest()
+    try:
+        listing = reading.walk(directory, model.DIST_ENTRIES_MAX)
+    except OSError as exc:
+        digest.update(f"unlisted: {exc.strerror}".encode())
+        return digest.hexdigest()
+    for entry in listing.entries:
+        digest.update(f"{entry.relpath}\0{entry.kind}\0{entry.size}\0".encode())
+        if entry.kind == reading.FILE:
+            digest.update(_content(directory / entry.relpath) + b"\0")
+    if listing.truncated:
+        digest.update(b"truncated")
     return digest.hexdigest()
+
+
+def _content(path: Path) -> bytes:
+    try:
+        return reading.read_regular(path, reading.dist_cap(path.name), follow_symlinks=False)
+    except reading.Unreadable as exc:
+        return f"unread: {exc}".encode()
 
 
 def hcl_files(root: Path) -> list[str]:

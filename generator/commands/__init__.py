@@ -9,7 +9,8 @@ A command module defines:
   failure of the tool raises `ToolError`; the CLI prints either as one line.
 
 Heavy libraries (troposphere, cfn-lint, boto3) are imported inside `run`, so `cmek --help` stays
-fast. Commands do I/O (arguments, files, stdout, AWS); the work happens in pure modules.
+fast. Commands do I/O (arguments, files, stdout, AWS); the work happens in pure modules. Flags that
+several commands take (`--config`, `--endpoint-url`) are defined and checked once, below.
 """
 
 from __future__ import annotations
@@ -48,3 +49,24 @@ def load_config(args: argparse.Namespace):
         return config.load(args.config)
     except InputError as exc:
         raise exc.within("--config") from None
+
+
+def add_endpoint_argument(parser: argparse.ArgumentParser, services: str) -> None:
+    """`--endpoint-url`, the same flag in every command that calls AWS (`services` says which)."""
+    parser.add_argument(
+        "--endpoint-url", help=f"{services} endpoint (a VPC endpoint, a compatible store, moto)"
+    )
+
+
+def check_endpoint(value: str | None) -> str | None:
+    """The `--endpoint-url` value if it is an http(s) URL (None: AWS's own endpoints).
+
+    Checked before boto3 sees it: botocore's own refusal is a ValueError, not one line of input.
+    """
+    import re
+
+    from generator.errors import InputError, quote
+
+    if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", value):
+        raise InputError(f"--endpoint-url {quote(value)}: expected an http(s) URL")
+    return value

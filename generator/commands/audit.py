@@ -7,10 +7,10 @@ answer is incomplete), 2 bad input, 3 nothing could be audited (no region readab
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from typing import TextIO
 
+from generator.commands import add_endpoint_argument, check_endpoint
 from generator.errors import InputError, quote
 
 NAME = "audit"
@@ -34,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every commercial region where KMS runs (from botocore's data)",
     )
-    parser.add_argument("--endpoint-url", help="KMS and IAM endpoint (a VPC endpoint, moto)")
+    add_endpoint_argument(parser, "KMS and IAM")
     parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
     parser.add_argument(
         "--concurrency",
@@ -55,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
 
     accounts = _accounts(args.clickhouse_account)
     concurrency = _concurrency(args.concurrency)
-    _endpoint(args.endpoint_url)
+    check_endpoint(args.endpoint_url)
     regions = _regions(args)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -87,11 +87,6 @@ def _concurrency(value: str) -> int:
             f"--concurrency {quote(value)}: expected a whole number from 1 to {MAX_CONCURRENCY}"
         )
     return int(value)
-
-
-def _endpoint(value: str | None) -> None:
-    if value is not None and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", value):
-        raise InputError(f"--endpoint-url {quote(value)}: expected an http(s) URL")
 
 
 def _regions(args: argparse.Namespace) -> tuple[str, ...]:

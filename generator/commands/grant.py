@@ -3,36 +3,33 @@
 Works on a policy file (`-` for stdin; the new policy on stdout, a summary on stderr) or on a live
 key (`--key-arn`: GetKeyPolicy, a unified diff on stdout, PutKeyPolicy only with `--apply`).
 `cmek revoke` shares this module's flow (`execute`); the edits themselves are pure functions in
-generator/key_policy.py.
+generator/key_policy.py, and the write is generator/key_policy_apply.py.
 
 With `--apply` the policy is read again just before PutKeyPolicy: if it changed since it was read,
 nothing is written and the command fails with exit 3 (the tool could not do its job safely; running
 it again starts from the new policy). The previous policy is saved first, as
-`<key-id>.policy.<UTC time>.json` in `--backup-dir`, and the restore command is printed. The lockout
-bypass (BypassPolicyLockoutSafetyCheck) is never set.
+`<key-id>.policy.<UTC time>.json` in `--backup-dir`, and the restore command is printed.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from generator import model
-from generator.errors import EXIT_OK, InputError, ToolError, quote
+from generator.commands import add_endpoint_argument, check_endpoint
+from generator.errors import EXIT_OK, InputError, quote
+
+if TYPE_CHECKING:
+    from generator.key_policy_apply import Hook
 
 NAME = "grant"
 HELP = "grant ClickHouse's role the profile's actions in a key policy (file or live key)"
 ORDER = 70
-
-# `before_write` runs between the last read of a live policy and the write; tests use it to
-# change the policy at that moment through the moto server.
-Hook = Callable[[], None]
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +49,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--policy-file", help="key policy JSON file, or - for stdin")
     source.add_argument("--key-arn", help="the KMS key whose policy to read (and change)")
     parser.add_argument("--region", help="default: the key ARN's region")
-    parser.add_argument("--endpoint-url", help="KMS endpoint (tests, VPC endpoints)")
+    add_endpoint_argument(parser, "KMS")
     parser.add_argument(
         "--apply", action="store_true", help="with --key-arn: write the new policy to the key"
     )
@@ -165,10 +162,11 @@ def _notes(notes: tuple[str, ...]) -> None:
 
 
 def _live(args, profile: model.Profile, operation, before_write: Hook | None) -> int:
-    from generator import aws, key_policy, validate
+    from generator import aws, key_policy, key_policy_apply, validate
 
     key_arn = _key_arn(args.key_arn, validate)
-    _endpoint(args.region, args.endpoint_url)
+    _region(args.region)
+    check_endpoint(args.endpoint_url)
     if args.region is not None:
         validate.region(args.region, "--region", key_policy.partition_of(key_arn))
     if args.backup_dir is not None and not args.apply:
@@ -178,7 +176,7 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
     account = key_policy.account_of(key_arn)
     _check(operation, profile, principal, account)
     kms = aws.client("kms", args.region or key_arn.split(":")[3], args.endpoint_url)
-    text = _read_live(kms, key_arn)
+    text = aws.key_policy(kms, key_arn)
     edit = operation(_load(text, f"key policy of {key_arn}"), profile, principal, account, text)
     _notes(edit.notes)
     if not edit.changed:
@@ -187,11 +185,10 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
     if backup_dir is None:
         print("dry run: the key was not changed; add --apply to write this policy", file=sys.stderr)
         return EXIT_OK
-    saved = apply_policy(kms, key_arn, text, edit.text, backup_dir, before_write)
+    saved = key_policy_apply.apply_policy(kms, key_arn, text, edit.text, backup_dir, before_write)
     print(
         f"applied: the key policy of {key_arn} was replaced; the previous policy is in {saved}; "
-        f"to restore it: aws kms put-key-policy --key-id {key_arn} "
-        f"--policy-name {model.KEY_POLICY_NAME} --policy file://{saved}",
+        f"to restore it: {key_policy_apply.restore_command(key_arn, saved)}",
         file=sys.stderr,
     )
     return EXIT_OK
@@ -205,71 +202,13 @@ def _key_arn(value: str, validate) -> str:
     return validate.key_arns([value], "--key-arn", value.split(":")[1])[0]
 
 
-def _endpoint(region: str | None, endpoint_url: str | None) -> None:
+def _region(region: str | None) -> None:
     if region is not None and not re.fullmatch(model.REGION_PATTERN, region):
         raise InputError(f"--region {quote(region)}: expected a region like {model.EXAMPLE_REGION}")
-    if endpoint_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/\S*)?", endpoint_url):
-        raise InputError(f"--endpoint-url {quote(endpoint_url)}: expected an http(s) URL")
 
 
 def _backup_dir(value: Path | None) -> Path:
     path = value if value is not None else Path.cwd()
     if not path.is_dir():
         raise InputError(f"--backup-dir {quote(path)}: not a directory")
-    return path
-
-
-def _read_live(kms: Any, key_arn: str) -> str:
-    from generator import aws
-
-    response = aws.call(
-        f"GetKeyPolicy on {key_arn}",
-        kms.get_key_policy,
-        KeyId=key_arn,
-        PolicyName=model.KEY_POLICY_NAME,
-    )
-    return response["Policy"]
-
-
-def apply_policy(
-    kms: Any,
-    key_arn: str,
-    read: str,
-    new_text: str,
-    backup_dir: Path,
-    before_write: Hook | None = None,
-) -> Path:
-    """Write `new_text` to the key if its policy is still the one `read`; return the backup file.
-
-    KMS has no conditional write: the policy is read again right before PutKeyPolicy, which
-    narrows the window to two calls. The backup is written before the key is changed.
-    """
-    from generator import aws
-
-    if before_write is not None:
-        before_write()
-    if json.loads(_read_live(kms, key_arn)) != json.loads(read):
-        raise ToolError(
-            f"the key policy of {key_arn} changed since it was read; nothing was written; "
-            "run the command again to start from the new policy"
-        )
-    saved = _save_backup(backup_dir, key_arn, read)
-    aws.call(
-        f"PutKeyPolicy on {key_arn}",
-        kms.put_key_policy,
-        KeyId=key_arn,
-        PolicyName=model.KEY_POLICY_NAME,
-        Policy=new_text,
-    )
-    return saved
-
-
-def _save_backup(backup_dir: Path, key_arn: str, text: str) -> Path:
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-    path = backup_dir / f"{key_arn.rsplit('/', 1)[1]}.policy.{stamp}.json"
-    try:
-        with open(path, "x", encoding="utf-8") as handle:
-            handle.write(text)
-    except OSError as exc:
-        raise ToolError(f"cannot save the previous policy to {path}: {exc.strerror}") from None
     return path

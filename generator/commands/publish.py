@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TextIO
 
 from generator import model
+from generator.commands import add_endpoint_argument, check_endpoint
 from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
 
 NAME = "publish"
@@ -33,7 +34,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"version directory ({model.VERSION}, the package version)",
     )
     parser.add_argument("--region", help="the bucket's region (default: asked from S3)")
-    parser.add_argument("--endpoint-url", help="S3-compatible endpoint (tests, other stores)")
+    add_endpoint_argument(parser, "S3")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     parser.add_argument("dir", nargs="?", type=Path, default=Path("dist"), help="build (dist)")
 
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
         except InputError as exc:
             raise exc.within(flag) from None
     target = publish.Target(*values)
+    check_endpoint(args.endpoint_url)
     dist = publish.read_dist(args.dir)
     s3 = publish.S3(aws.client("s3", args.region, args.endpoint_url), target.bucket)
     lines = _Lines()

@@ -8,9 +8,13 @@ the service to the v2 role. Same sources, output, `--apply` checks and backup as
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
 from generator import model
 from generator.commands import grant
+
+if TYPE_CHECKING:
+    from generator.key_policy_apply import Hook
 
 NAME = "revoke"
 HELP = "remove a ClickHouse role from a key policy (file or live key)"
@@ -28,7 +32,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     grant.add_source_arguments(parser)
 
 
-def run(args: argparse.Namespace, before_write: grant.Hook | None = None) -> int:
+def run(args: argparse.Namespace, before_write: Hook | None = None) -> int:
     from generator import key_policy
 
     return grant.execute(args, key_policy.revoke, before_write)

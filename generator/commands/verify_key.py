@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from generator.commands import add_endpoint_argument, check_endpoint
 from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
 NAME = "verify-key"
@@ -34,7 +35,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--role-arn", help="v1 role flow: the role in your account that ClickHouse assumes"
     )
     parser.add_argument("--region", help="where to look for the key (default: the ARN's region)")
-    parser.add_argument("--endpoint-url", help="KMS and IAM endpoint (a VPC endpoint, moto)")
+    add_endpoint_argument(parser, "KMS and IAM")
     parser.add_argument(
         "--live",
         action="store_true",
@@ -56,6 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from generator import verify_key_fetch, verify_key_report
 
     request = _request(args)
+    check_endpoint(args.endpoint_url)
     interval = _interval(args.watch)
     if interval is not None:
         return _watch(request, args, interval)
