@@ -40,6 +40,14 @@ def add_config_argument(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_profile_arguments(parser: argparse.ArgumentParser, profile: str, principal: str) -> None:
+    """`--profile` and `--principal`, with the command's own help texts."""
+    from generator import model
+
+    parser.add_argument("--profile", choices=sorted(model.PROFILES), default=None, help=profile)
+    parser.add_argument("--principal", default=None, help=principal)
+
+
 def load_config(args: argparse.Namespace):
     """The validated config of `--config` (defaults without it)."""
     from generator import config

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 from generator import model
-from generator.commands import add_config_argument, load_config
+from generator.commands import add_config_argument, add_profile_arguments, load_config
 from generator.errors import EXIT_OK, InputError, quote
 
 NAME = "links"
@@ -15,16 +15,10 @@ ORDER = 30
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
-    parser.add_argument(
-        "--profile",
-        choices=sorted(model.PROFILES),
-        default=None,
-        help="only this profile's templates (default: all)",
-    )
-    parser.add_argument(
-        "--principal",
-        default=None,
-        help="with --profile v2: the service's Encryption role ID to pre-fill; "
+    add_profile_arguments(
+        parser,
+        profile="only this profile's templates (default: all)",
+        principal="with --profile v2: the service's Encryption role ID to pre-fill; "
         "with --profile v1: the ClickHouse role to pre-fill",
     )
     parser.add_argument("--region", action="append", help="only this region (repeatable)")

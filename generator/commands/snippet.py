@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from generator import model
-from generator.commands import add_config_argument, load_config
+from generator.commands import add_config_argument, add_profile_arguments, load_config
 from generator.errors import EXIT_OK, InputError
 
 NAME = "snippet"
@@ -16,16 +16,10 @@ ORDER = 40
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
-    parser.add_argument(
-        "--profile",
-        choices=sorted(model.PROFILES),
-        default=None,
-        help="whose statement (default: the config's profile, else v1)",
-    )
-    parser.add_argument(
-        "--principal",
-        default=None,
-        help="the role to grant: for v2 the service's Encryption role ID (required)",
+    add_profile_arguments(
+        parser,
+        profile="whose statement (default: the config's profile, else v1)",
+        principal="the role to grant: for v2 the service's Encryption role ID (required)",
     )
 
 
