@@ -379,7 +379,8 @@ def key_protection(dist: DistDir) -> Problems:
             root_grants = [
                 s
                 for s in statements(props["KeyPolicy"])
-                if as_list(s.get("Principal", {}).get("AWS")) == [root]
+                if isinstance(s.get("Principal"), dict)
+                and as_list(s["Principal"].get("AWS")) == [root]
                 and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
             ]
             if not root_grants:

@@ -63,9 +63,15 @@ class DistDir:
     @cached_property
     def expected_files(self) -> frozenset[str]:
         """The paths a build with this config writes (whatever manifest.json lists)."""
+        return frozenset(self.expected_artifacts)
+
+    @cached_property
+    def expected_artifacts(self) -> dict[str, str]:
+        """What a build with this config writes, by path: the model's own rendering, which the
+        deny-by-default checks compare parts of the dist with (links, page scripts)."""
         from generator import build
 
-        return frozenset(build.artifacts(self.config))
+        return build.artifacts(self.config)
 
     def unsafe(self) -> list[tuple[str, str]]:
         """(path, why) of every entry a build never writes and a check must not read: symbolic
