@@ -10,7 +10,10 @@ from generator.checks.dist_dir import DistDir
 from generator.checks.registry import Finding, discover
 
 # cfn-lint runs in this process; every other check runs meanwhile in a forked one (see run_all).
+# The checks that render a fresh build to compare with (the file set, links.json) run here too,
+# after cfn-lint: the forked side holds the Terraform runs and would otherwise be the long pole.
 LINT_MODULE = "generator.checks.lint"
+MAIN_MODULES = (LINT_MODULE, "generator.checks.manifest", "generator.checks.docs_links")
 
 
 def _run(dist: DistDir, check_ids: list[str]) -> dict[str, list[Finding]]:
@@ -53,13 +56,13 @@ def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], dict[str, l
 def run_all(dist: DistDir, only: Iterable[str] | None = None) -> list[Finding]:
     """Run the checks (all, or `only` these ids); findings come in the order of the check ids.
 
-    cfn-lint takes about as much CPU as all the other checks together (template parsing, real
-    Terraform, HCL parsing): the others run in a forked process on the second core, so
-    `cmek check` costs about one bare cfn-lint run.
+    cfn-lint and the checks that render a fresh build to compare with run here; the others (real
+    Terraform, HCL parsing, the scenarios) run meanwhile in a forked process on the second core.
+    The split is by measured cost (scripts/benchmark.py), so neither side waits long for the other.
     """
     checks = discover()
     selected = sorted(only) if only is not None else list(checks)
-    main = [i for i in selected if checks[i].fn.__module__ == LINT_MODULE]
+    main = [i for i in selected if checks[i].fn.__module__ in MAIN_MODULES]
     side = [i for i in selected if i not in main]
     if not (side and main):
         results = _run(dist, selected)
