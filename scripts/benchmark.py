@@ -35,7 +35,7 @@ def median_seconds(argv: list[str], runs: int) -> float:
     return statistics.median(times)
 
 
-def _moto_server() -> tuple[subprocess.Popen, str]:
+def moto_server() -> tuple[subprocess.Popen, str]:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -61,7 +61,7 @@ def publish_requests(dist: Path) -> tuple[int, int, int]:
     from generator import aws, model, publish
 
     os.environ.update(AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark")
-    proc, url = _moto_server()
+    proc, url = moto_server()
     try:
         config = {"LocationConstraint": PUBLISH_REGION}
         client = aws.client("s3", PUBLISH_REGION, url)

@@ -13,13 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from benchmark import moto_server  # the same moto start-up as the speed benchmark (scripts/)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -27,26 +26,6 @@ REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 ACCOUNT = "123456789012"  # moto's default account
 CLICKHOUSE_ACCOUNT = "999988887777"
 V2_ROLE = f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:role/benchmark-encryption"
-
-
-def moto_server() -> tuple[subprocess.Popen, str]:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-            return proc, url
-        except OSError:
-            time.sleep(0.1)
-    proc.terminate()
-    raise RuntimeError("moto server did not start")
 
 
 def policy(index: int) -> str:

@@ -12,18 +12,15 @@ import io
 import json
 import os
 import shutil
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 import zipfile
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+import moto_server
 import pytest
 
 from generator import aws, build, cli, model, module_zip, publish, terraform_runner
@@ -515,24 +512,8 @@ def iam_moto() -> Iterator[tuple[str, dict[str, str]]]:
     bucket and a read-only user made in those four; yields (endpoint, the user's environment)."""
     import boto3
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "4"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
+    with moto_server.running(env) as url:
         session = boto3.session.Session(
             aws_access_key_id="setup", aws_secret_access_key="setup", region_name=REGION
         )
@@ -553,9 +534,6 @@ def iam_moto() -> Iterator[tuple[str, dict[str, str]]]:
                 "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
             },
         )
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def test_a_bucket_without_write_permission_fails_at_the_first_write_exit_3(

@@ -16,14 +16,13 @@ import signal
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import moto_server
 import pytest
 
 from generator import cli, model, verify_key, verify_key_fetch, verify_key_report
@@ -550,14 +549,6 @@ def test_live_is_not_tried_on_a_disabled_key(moto: Moto, capsys) -> None:
 # --- A caller without permission: exit 3 ----------------------------------------------------------
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 # moto enforces IAM on requests once INITIAL_NO_AUTH_ACTION_COUNT unauthenticated requests are
 # spent; this server allows exactly the three that create an administrator with an access key.
 SETUP_REQUESTS = 3
@@ -565,29 +556,9 @@ SETUP_REQUESTS = 3
 
 @pytest.fixture(scope="module")
 def iam_enforcing_endpoint() -> Iterator[str]:
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": str(SETUP_REQUESTS)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+    with moto_server.running(env) as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 def _user_keys(iam, name: str, actions: list[str]) -> dict[str, str]:
