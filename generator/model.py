@@ -869,6 +869,19 @@ _TF_IDENTITY = (
     TfBlock("data", ("aws_partition", "current"), ()),
 )
 _TF_AWS_PROVIDER = TfBlock("provider", ("aws",), ("region",))
+# Both new-key examples call cmek-new-key with the same arguments.
+_TF_NEW_KEY_MODULE = TfBlock(
+    "module",
+    ("cmek",),
+    (
+        "source",
+        TfVar.PROFILE,
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ALIAS_NAME,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+    ),
+    f"../../modules/{TfModule.NEW_KEY.value}",
+)
 TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
     TfModule.POLICY.path: (),
     TfModule.EXISTING_KEY.path: (
@@ -945,18 +958,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
     ),
     TF_EXAMPLE_PATHS[Mode.NEW_KEY]: (
         _TF_AWS_PROVIDER,
-        TfBlock(
-            "module",
-            ("cmek",),
-            (
-                "source",
-                TfVar.PROFILE,
-                TfVar.CLICKHOUSE_ROLE_ARN,
-                TfVar.ALIAS_NAME,
-                TfVar.KEY_ADMINISTRATOR_ARNS,
-            ),
-            f"../../modules/{TfModule.NEW_KEY.value}",
-        ),
+        _TF_NEW_KEY_MODULE,
     ),
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2: (
         _TF_AWS_PROVIDER,
@@ -977,18 +979,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
                 "transparent_data_encryption",
             ),
         ),
-        TfBlock(
-            "module",
-            ("cmek",),
-            (
-                "source",
-                TfVar.PROFILE,
-                TfVar.CLICKHOUSE_ROLE_ARN,
-                TfVar.ALIAS_NAME,
-                TfVar.KEY_ADMINISTRATOR_ARNS,
-            ),
-            f"../../modules/{TfModule.NEW_KEY.value}",
-        ),
+        _TF_NEW_KEY_MODULE,
         TfBlock(
             "resource",
             (CLICKHOUSE_TDE_ASSOCIATION_RESOURCE, "this"),
