@@ -259,7 +259,7 @@ def _access(
     allowed: tuple[str, ...],
     report: verify_key.Report,
 ) -> Access:
-    needed = verify_key.real_actions(profile)
+    needed = iam_policy.real_actions(profile.actions)
     return Access(
         key_arn=key.arn,
         region=key.region,

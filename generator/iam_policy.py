@@ -238,6 +238,17 @@ def expand_actions(pattern: str) -> tuple[str, ...]:
     return tuple(action for action in kms_actions() if action_matches(pattern, action))
 
 
+def real_actions(patterns: Iterable[str]) -> tuple[str, ...]:
+    """The real actions a list of declared patterns stands for, each once, in order: a profile's
+    `kms:ReEncrypt*` is `kms:ReEncryptFrom` and `kms:ReEncryptTo`, each to be allowed on its own.
+    A pattern that covers no real KMS action is kept as written, so it is judged, not dropped."""
+    found: dict[str, None] = {}
+    for pattern in patterns:
+        for action in expand_actions(pattern) or (pattern,):
+            found[action] = None
+    return tuple(found)
+
+
 # --- Principals ----------------------------------------------------------------------------------
 
 

@@ -96,11 +96,6 @@ def clickhouse_statement(profile: model.Profile, principal: str) -> dict:
     return {key: built[key] for key in ("Sid", "Effect", "Principal", "Action", "Resource")}
 
 
-def covered_actions(profile: model.Profile) -> tuple[str, ...]:
-    """The real actions behind the profile's entries (`kms:ReEncrypt*` is ReEncryptFrom/To)."""
-    return tuple(a for entry in profile.actions for a in iam_policy.expand_actions(entry))
-
-
 def _aws_values(principal: Any) -> list[str]:
     if not isinstance(principal, dict):
         return []
@@ -244,7 +239,7 @@ def grant(
     statements = iam_policy.statements(policy)
     sid = model.KEY_POLICY_SIDS[profile.name]
     owned = [i for i, s in enumerate(statements) if s.get("Sid") == sid]
-    actions = covered_actions(profile)
+    actions = iam_policy.real_actions(profile.actions)
     allows = _document(policy, [s for s in statements if s["Effect"] == iam_policy.ALLOW])
     grants = iam_policy.evaluate(allows, principal, actions).values()
     notes = _typo_notes(policy)
@@ -314,7 +309,7 @@ def revoke(
     after = _document(policy, new) if notes else policy
     if not notes:
         notes.append(f"unchanged: no Allow statement names {principal}")
-    notes.extend(_still_granted(after, principal, covered_actions(profile)))
+    notes.extend(_still_granted(after, principal, iam_policy.real_actions(profile.actions)))
     return _finish(policy, after, text, notes, account)
 
 

@@ -212,8 +212,14 @@ PENDING_WINDOW_DAYS = PENDING_WINDOW_MAX_DAYS
 
 # --- Publishing and links -----------------------------------------------------------------------
 DEFAULT_STACK_NAME = "ClickHouseBYOK"
+# ClickHouse's public bucket, and the prefix `cmek publish` writes under (the stable template
+# behind ClickHouse's published links is `cf-templates/cmek.yaml` there). A dotted bucket name is
+# linked path-style.
+CLICKHOUSE_BUCKET = "clickhouse-public-resources.clickhouse.cloud"
+CLICKHOUSE_BUCKET_REGION = "us-east-2"
+PUBLISH_PREFIX = "cf-templates"
 DEFAULT_TEMPLATE_URL_BASE = (
-    "https://s3.us-east-2.amazonaws.com/clickhouse-public-resources.clickhouse.cloud/cf-templates/"
+    f"https://s3.{CLICKHOUSE_BUCKET_REGION}.amazonaws.com/{CLICKHOUSE_BUCKET}/{PUBLISH_PREFIX}/"
 )
 COMMERCIAL_PARTITION = "aws"
 # The console's quick-create page, as ClickHouse's published links open it.
@@ -463,14 +469,12 @@ REGION_PATTERN = r"[a-z]{2}(-[a-z]+)+-[0-9]+"
 # `<version>/terraform/modules/<module>.zip` for each module, `latest/...` a copy of the newest
 # published version, and the stable template the console links open, `<prefix>/cmek.yaml`.
 # With the default prefix the stable key is `cf-templates/cmek.yaml`, ClickHouse's published path.
-PUBLISH_PREFIX = "cf-templates"
 PUBLISH_LATEST = "latest"
 PUBLISH_STABLE_STACKS: tuple[Stack, ...] = (STACK_COMBINED,)
 # Written after publishing, next to the version's manifest: the quick-create links, each pointing at
 # an object that was just verified (HEAD with its SHA-256 checksum).
 PUBLISHED_LINKS_FILE = "published-links.json"
 MODULE_ZIP_SUFFIX = ".zip"
-S3_BUCKET_PATTERN = r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]"
 # A version or prefix is one or more key segments of characters safe in an S3 key and a URL.
 PUBLISH_SEGMENT_PATTERN = r"[A-Za-z0-9_.+-]+"
 # Versioned objects never change (same bytes or refused); stable paths move with each publish.

@@ -327,16 +327,6 @@ def rotation_check(enabled: bool | None, note: str, key_arn: str) -> Check:
 # --- Policies --------------------------------------------------------------------------------
 
 
-def real_actions(profile: model.Profile) -> tuple[str, ...]:
-    """The profile's declared actions as the real KMS actions AWS authorises (`kms:ReEncrypt*` is
-    `kms:ReEncryptFrom` and `kms:ReEncryptTo`): each must be allowed on its own."""
-    found: dict[str, None] = {}
-    for declared in profile.actions:
-        for action in iam_policy.expand_actions(declared) or (declared,):
-            found[action] = None
-    return tuple(found)
-
-
 def key_policy_checks(request: Request, policy_text: str | None, key_arn: str) -> list[Check]:
     """One check per real action: does the key policy let the subject perform it?
 
@@ -354,7 +344,8 @@ def key_policy_checks(request: Request, policy_text: str | None, key_arn: str) -
     subject = request.role_arn or request.principal
     foreign = account_of(subject) != request.key.account
     account_counts = request.role_arn is not None or foreign
-    grants = iam_policy.evaluate(policy, subject, real_actions(request.profile), key_arn)
+    actions = iam_policy.real_actions(request.profile.actions)
+    grants = iam_policy.evaluate(policy, subject, actions, key_arn)
     root = f"arn:{request.key.partition}:iam::{request.key.account}:root"
     root_grants = iam_policy.evaluate(policy, root, grants, key_arn)
     fix = _key_policy_fix(request, key_arn)
@@ -593,7 +584,7 @@ def role_policy_checks(request: Request, role: RoleFacts, key_arn: str) -> list[
         "Add this statement to one of the role's policies (the existing-key stack's grant):\n"
         + _statement_json(policies.role_statement(request.profile, [key_arn])),
     )
-    actions = real_actions(request.profile)
+    actions = iam_policy.real_actions(request.profile.actions)
     grants: list[tuple[str, dict[str, iam_policy.Grant]]] = []
     for label, document in role.policies:
         try:

@@ -40,7 +40,7 @@ def load(name: str) -> dict:
 def granted(policy: dict, profile: model.Profile, principal: str) -> bool:
     """Every real action of the profile is allowed to the principal by a statement naming it (a
     Deny with a Condition may still apply to some requests; an unconditional one must not)."""
-    actions = key_policy.covered_actions(profile)
+    actions = iam_policy.real_actions(profile.actions)
     allows = dict(policy, Statement=[s for s in policy["Statement"] if s["Effect"] == "Allow"])
     named = iam_policy.evaluate(allows, principal, actions).values()
     full = iam_policy.evaluate(policy, principal, actions).values()

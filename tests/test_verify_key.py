@@ -25,7 +25,7 @@ from typing import Any
 import moto_server
 import pytest
 
-from generator import cli, model, verify_key, verify_key_fetch, verify_key_report
+from generator import cli, iam_policy, model, verify_key, verify_key_fetch, verify_key_report
 
 ACCOUNT = "123456789012"  # moto's default account: the customer's, holding keys and roles
 CLICKHOUSE_ACCOUNT = "999988887777"
@@ -115,7 +115,7 @@ def profile_args(profile: model.Profile, principal: str) -> list[str]:
 
 
 def real_actions(profile: model.Profile) -> list[str]:
-    return [f"key-policy {a}" for a in verify_key.real_actions(profile)]
+    return [f"key-policy {a}" for a in iam_policy.real_actions(profile.actions)]
 
 
 # --- Valid keys -----------------------------------------------------------------------------------
@@ -128,12 +128,12 @@ def test_valid_key(moto: Moto, capsys, profile: model.Profile, principal: str) -
     assert (code, err) == (0, ""), out
     assert out.splitlines()[0].startswith(f"valid: {key['Arn']} for {principal}")
     assert "fail" not in out and "What to change" not in out
-    for action in verify_key.real_actions(profile):
+    for action in iam_policy.real_actions(profile.actions):
         assert f"pass  key-policy {action}" in out
 
 
 def test_v2_expands_reencrypt_star_into_both_real_actions() -> None:
-    actions = verify_key.real_actions(model.V2)
+    actions = iam_policy.real_actions(model.V2.actions)
     assert set(model.REENCRYPT_COVERS) <= set(actions)
     assert not set(model.REENCRYPT_ACTIONS) & set(actions)
 
@@ -405,7 +405,7 @@ def test_valid_v1_role_with_inline_policy(moto: Moto, capsys) -> None:
     assert code == 0, report
     found = statuses(report)
     assert found["role-trust"] == "pass"
-    for action in verify_key.real_actions(model.V1):
+    for action in iam_policy.real_actions(model.V1.actions):
         assert found[f"key-policy {action}"] == "pass"
         assert found[f"role-policy {action}"] == "pass"
 
@@ -488,7 +488,7 @@ def test_role_flow_needs_key_policy_delegation(moto: Moto, capsys) -> None:
     )
     assert code == 1
     failed = {c["id"] for c in report["checks"] if c["status"] == "fail"}
-    assert failed == {f"key-policy {a}" for a in verify_key.real_actions(model.V1)}
+    assert failed == {f"key-policy {a}" for a in iam_policy.real_actions(model.V1.actions)}
 
 
 def test_role_of_another_account_than_the_callers_exits_3(moto: Moto, capsys) -> None:
@@ -658,7 +658,7 @@ def policy_statuses(name: str, request: verify_key.Request) -> dict[str, str]:
 )
 def test_real_policies_that_grant(name: str, profile: model.Profile, principal: str) -> None:
     found = policy_statuses(name, doc_request(profile, principal))
-    assert found == {f"key-policy {a}": "pass" for a in verify_key.real_actions(profile)}
+    assert found == {f"key-policy {a}": "pass" for a in iam_policy.real_actions(profile.actions)}
 
 
 @pytest.mark.parametrize("name", ["aws-default.json", "console-default.json"])
@@ -672,7 +672,7 @@ def test_deny_without_tls_never_applies_to_clickhouse() -> None:
     role = f"arn:aws:iam::{model.EXAMPLE_ACCOUNT}:role/ClickHouseCMEK"
     found = policy_statuses("with-deny.json", doc_request(model.V1, model.V1.principal, role))
     assert found.pop("key-policy-tls") == "info"
-    assert found == {f"key-policy {a}": "pass" for a in verify_key.real_actions(model.V1)}
+    assert found == {f"key-policy {a}": "pass" for a in iam_policy.real_actions(model.V1.actions)}
 
 
 def test_deny_with_another_condition_may_deny() -> None:
