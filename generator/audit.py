@@ -20,6 +20,7 @@ from typing import Any
 
 from generator import iam_policy, model, verify_key
 from generator.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_TOOL_FAILED, InputError, quote
+from generator.iam_policy import aws_principals
 
 VIA_KEY_POLICY = "key policy"
 VIA_ROLE = "role"
@@ -150,13 +151,6 @@ def profile_of(principal: str, accounts: Iterable[str]) -> model.Profile | None:
     return None
 
 
-def _aws_values(element: Any) -> list[str]:
-    if not isinstance(element, dict):
-        return []
-    values = element.get("AWS", [])
-    return [values] if isinstance(values, str) else [v for v in values if isinstance(v, str)]
-
-
 def _canonical(value: str, partition: str) -> str:
     return (
         f"arn:{partition}:iam::{value}:root"
@@ -172,7 +166,7 @@ def candidates(
     principal (a "*" or its account reaches it unnamed), then each v2-shaped principal named."""
     found = {model.V1.principal: model.V1}
     for statement in iam_policy.statements(policy):
-        for value in _aws_values(statement.get("Principal")):
+        for value in aws_principals(statement.get("Principal")):
             arn = _canonical(value, partition)
             profile = profile_of(arn, accounts)
             if profile is not None:
@@ -362,7 +356,7 @@ def _named_by(policy: Mapping[str, Any], labels: Iterable[str], principal: str) 
     revoke` can take out), rather than reaching it through "*" or its account."""
     wanted = set(labels)
     return any(
-        iam_policy.label(s, i) in wanted and principal in _aws_values(s.get("Principal"))
+        iam_policy.label(s, i) in wanted and principal in aws_principals(s.get("Principal"))
         for i, s in enumerate(iam_policy.statements(policy))
     )
 
@@ -431,7 +425,7 @@ def _typo_statements(policy: Mapping[str, Any], principal: str) -> list[str]:
         listed = [listed] if isinstance(listed, str) else listed
         typo = any(a.lower() == model.REENCRYPT_TYPO.lower() for a in listed)
         allows = statement.get("Effect") == iam_policy.ALLOW
-        if typo and allows and principal in _aws_values(statement.get("Principal")):
+        if typo and allows and principal in aws_principals(statement.get("Principal")):
             labels.append(iam_policy.label(statement, index))
     return labels
 

@@ -252,6 +252,20 @@ def real_actions(patterns: Iterable[str]) -> tuple[str, ...]:
 # --- Principals ----------------------------------------------------------------------------------
 
 
+def account_of(arn: str) -> str:
+    """The account of an ARN ("" when the value is not ARN-shaped, such as "*")."""
+    parts = arn.split(":")
+    return parts[4] if len(parts) > 5 else ""
+
+
+def aws_principals(element: Any) -> list[str]:
+    """The strings under "AWS" of a Principal element (none for "*", services or federation)."""
+    if not isinstance(element, dict):
+        return []
+    values = element.get("AWS", [])
+    return [values] if isinstance(values, str) else [v for v in values if isinstance(v, str)]
+
+
 @dataclass(frozen=True)
 class _Identity:
     """What AWS evaluates for a caller: its own ARNs (a session and its role) and its account."""

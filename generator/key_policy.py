@@ -20,6 +20,7 @@ from typing import Any
 
 from generator import iam_policy, model
 from generator.errors import InputError, quote
+from generator.iam_policy import account_of, aws_principals
 
 ROOT_ARN = "arn:{partition}:iam::{account}:root"
 
@@ -38,11 +39,6 @@ class Edit:
 # --- Facts about principals ----------------------------------------------------------------------
 
 
-def account_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[4] if len(parts) > 5 else ""
-
-
 def partition_of(arn: str) -> str:
     parts = arn.split(":")
     return parts[1] if len(parts) > 5 else model.COMMERCIAL_PARTITION
@@ -55,7 +51,7 @@ def key_account(policy: Mapping[str, Any]) -> str | None:
     for statement in iam_policy.statements(policy):
         if statement["Effect"] != iam_policy.ALLOW:
             continue
-        for value in _aws_values(statement.get("Principal")):
+        for value in aws_principals(statement.get("Principal")):
             if re.fullmatch(model.ACCOUNT_PATTERN, value):
                 accounts.add(value)
             elif value.startswith("arn:") and value.endswith(":root"):
@@ -96,15 +92,8 @@ def clickhouse_statement(profile: model.Profile, principal: str) -> dict:
     return {key: built[key] for key in ("Sid", "Effect", "Principal", "Action", "Resource")}
 
 
-def _aws_values(principal: Any) -> list[str]:
-    if not isinstance(principal, dict):
-        return []
-    values = principal.get("AWS", [])
-    return [values] if isinstance(values, str) else list(values)
-
-
 def _names(statement: Mapping[str, Any], principal: str) -> bool:
-    return principal in _aws_values(statement.get("Principal"))
+    return principal in aws_principals(statement.get("Principal"))
 
 
 def _is_ours(statement: Mapping[str, Any]) -> bool:
@@ -120,7 +109,7 @@ def _is_ours(statement: Mapping[str, Any]) -> bool:
 
 def _without(statement: dict, principal: str) -> dict | None:
     """The statement with `principal` taken out of its AWS principals; None when nobody is left."""
-    remaining = [v for v in _aws_values(statement["Principal"]) if v != principal]
+    remaining = [v for v in aws_principals(statement["Principal"]) if v != principal]
     others = {k: v for k, v in statement["Principal"].items() if k != "AWS"}
     if not remaining and not others:
         return None
@@ -145,7 +134,7 @@ def check_manageable(policy: dict, account: str | None) -> None:
     if account:
         candidates.add(ROOT_ARN.format(partition=_partition(policy), account=account))
     for statement in iam_policy.statements(policy):
-        for value in _aws_values(statement.get("Principal")):
+        for value in aws_principals(statement.get("Principal")):
             arn = ROOT_ARN.format(partition=_partition(policy), account=value)
             named = arn if re.fullmatch(model.ACCOUNT_PATTERN, value) else value
             if named != iam_policy.ANY and (account is None or account_of(named) == account):
@@ -163,7 +152,7 @@ def check_manageable(policy: dict, account: str | None) -> None:
 
 def _partition(policy: Mapping[str, Any]) -> str:
     for statement in iam_policy.statements(policy):
-        for value in _aws_values(statement.get("Principal")):
+        for value in aws_principals(statement.get("Principal")):
             if value.startswith("arn:"):
                 return partition_of(value)
     return model.COMMERCIAL_PARTITION
@@ -270,7 +259,7 @@ def _merged(statement: dict, profile: model.Profile, principal: str, notes: list
             "NotAction, a non-AWS principal or a scoped Resource); rename or fix it by hand"
         )
     result = copy.deepcopy(statement)
-    values = _aws_values(statement["Principal"])
+    values = aws_principals(statement["Principal"])
     if principal not in values:
         result["Principal"] = {"AWS": [*values, principal]}
         notes.insert(0, f"granted: added {principal} to statement {quote(sid)}")

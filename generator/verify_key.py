@@ -22,6 +22,7 @@ from typing import Any
 
 from generator import iam_policy, model
 from generator.errors import InputError, quote
+from generator.iam_policy import account_of
 
 PASS = "pass"
 FAIL = "fail"
@@ -395,10 +396,6 @@ def _tls_note(labels: tuple[str, ...]) -> Check:
         f"{', '.join(map(repr, labels))} denies requests without TLS: KMS accepts only TLS, so "
         "it never applies to ClickHouse",
     )
-
-
-def account_of(arn: str) -> str:
-    return arn.split(":")[4]
 
 
 def _grant_check(

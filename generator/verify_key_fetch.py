@@ -11,6 +11,7 @@ from typing import Any
 
 from generator import aws, iam_policy, model
 from generator.errors import ToolError
+from generator.iam_policy import account_of
 from generator.verify_key import (
     NOT_THE_KEY,
     Facts,
@@ -18,7 +19,6 @@ from generator.verify_key import (
     Report,
     Request,
     RoleFacts,
-    account_of,
     evaluate,
 )
 

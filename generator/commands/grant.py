@@ -162,7 +162,7 @@ def _notes(notes: tuple[str, ...]) -> None:
 
 
 def _live(args, profile: model.Profile, operation, before_write: Hook | None) -> int:
-    from generator import aws, key_policy, key_policy_apply, validate
+    from generator import aws, iam_policy, key_policy, key_policy_apply, validate
 
     key_arn = _key_arn(args.key_arn, validate)
     _region(args.region)
@@ -173,7 +173,7 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
         raise InputError("--backup-dir needs --apply (a dry run writes nothing)")
     backup_dir = _backup_dir(args.backup_dir) if args.apply else None
     principal = _principal(args, profile, key_policy.partition_of(key_arn))
-    account = key_policy.account_of(key_arn)
+    account = iam_policy.account_of(key_arn)
     _check(operation, profile, principal, account)
     kms = aws.client("kms", args.region or key_arn.split(":")[3], args.endpoint_url)
     text = aws.key_policy(kms, key_arn)
