@@ -88,7 +88,7 @@ def clickhouse_statement(profile: model.Profile, principal: str) -> dict:
     from generator.render import policies
 
     built = json.loads(policies.clickhouse_key_statement(profile, principal).to_json())
-    built["Sid"] = model.KEY_POLICY_SIDS[profile.name]
+    built["Sid"] = profile.key_policy_sid
     return {key: built[key] for key in ("Sid", "Effect", "Principal", "Action", "Resource")}
 
 
@@ -226,7 +226,7 @@ def grant(
     """
     check_grantee(profile, principal, account)
     statements = iam_policy.statements(policy)
-    sid = model.KEY_POLICY_SIDS[profile.name]
+    sid = profile.key_policy_sid
     owned = [i for i, s in enumerate(statements) if s.get("Sid") == sid]
     actions = iam_policy.real_actions(profile.actions)
     allows = _document(policy, [s for s in statements if s["Effect"] == iam_policy.ALLOW])

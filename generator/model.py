@@ -58,6 +58,10 @@ class Profile:
     actions: tuple[str, ...]
     legacy: bool
     summary: str
+    # The Sid of the profile's key-policy statement. Distinct Sids let a migration policy hold both
+    # statements, and let `cmek revoke --profile v1` drop v1's without touching v2's. The seed's
+    # own Sid has spaces: legal in a key policy (not in an IAM identity policy).
+    key_policy_sid: str
 
 
 V1 = Profile(
@@ -66,6 +70,7 @@ V1 = Profile(
     principal=CLICKHOUSE_PRINCIPAL,
     actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + GENERATE_DATA_KEY_ACTIONS + READ_KEY_ACTIONS,
     legacy=True,
+    key_policy_sid="Allow ClickHouse Access",
     summary=(
         "One shared ClickHouse principal, granted on the key or through a role in your account. "
         "ClickHouse retired it in June 2026 (every service moved to v2)."
@@ -77,6 +82,7 @@ V2 = Profile(
     principal=None,
     actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + REENCRYPT_ACTIONS + DESCRIBE_KEY_ACTIONS,
     legacy=False,
+    key_policy_sid="Allow ClickHouse encryption role",
     summary=(
         "Each service's own encryption role (an IAM role in a ClickHouse account, shown in the "
         "service settings as the Encryption role ID) is named in the key policy."
@@ -182,7 +188,7 @@ ALIAS_PREFIX = "alias/clickhouse-cmek/"
 # IAM identity policies reject a Sid with spaces; key policies accept the seed's own Sid.
 ROLE_POLICY_SID = "AllowClickHouseAccess"
 TRUST_POLICY_SID = "TrustClickHouse"
-KEY_POLICY_CLICKHOUSE_SID = "Allow ClickHouse Access"
+KEY_POLICY_CLICKHOUSE_SID = V1.key_policy_sid
 KEY_POLICY_ROOT_SID = "Enable IAM User Permissions"
 KEY_SPEC = "SYMMETRIC_DEFAULT"
 KEY_USAGE = "ENCRYPT_DECRYPT"
@@ -518,10 +524,7 @@ CLICKHOUSE_CHECK_INTERVAL_SECONDS = 600
 LIVE_DATA_KEY_SPEC = "AES_256"
 
 # --- Editing an existing key's policy (`cmek grant`, `cmek revoke`) -----------------------------
-# The v2 statement's Sid (v1 keeps KEY_POLICY_CLICKHOUSE_SID): a distinct Sid lets a migration
-# policy hold both statements, and lets `cmek revoke --profile v1` drop v1's without touching v2's.
-KEY_POLICY_V2_SID = "Allow ClickHouse encryption role"
-KEY_POLICY_SIDS: dict[str, str] = {V1.name: KEY_POLICY_CLICKHOUSE_SID, V2.name: KEY_POLICY_V2_SID}
+KEY_POLICY_V2_SID = V2.key_policy_sid
 # Whoever may perform this action can change the key policy again: a policy edit must leave it to
 # the key's account (KMS's own lockout safety check tests the caller, not the account).
 PUT_KEY_POLICY_ACTION = "kms:PutKeyPolicy"

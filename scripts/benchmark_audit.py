@@ -45,7 +45,7 @@ def policy(index: int) -> str:
         profile, principal = grantee
         statements.append(
             {
-                "Sid": model.KEY_POLICY_SIDS[profile.name],
+                "Sid": profile.key_policy_sid,
                 "Effect": "Allow",
                 "Principal": {"AWS": principal},
                 "Action": list(profile.actions),

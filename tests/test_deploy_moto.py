@@ -235,14 +235,14 @@ def assert_key(aws: Callable, key_arn: str, grants: dict[model.Profile, str]) ->
     assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
 
     statements = by_sid(policy)
-    sids = {model.KEY_POLICY_SIDS[p.name] for p in grants}
+    sids = {p.key_policy_sid for p in grants}
     assert set(statements) == {model.KEY_POLICY_ROOT_SID} | sids
     root = statements[model.KEY_POLICY_ROOT_SID]
     # moto always answers partition `aws`; other partitions are checked with cloud-radar.
     assert root["Principal"] == {"AWS": f"arn:aws:iam::{account(aws)}:root"}
     assert as_list(root["Action"]) == [model.KMS_ALL_ACTIONS]
     for profile, principal in grants.items():
-        clickhouse = statements[model.KEY_POLICY_SIDS[profile.name]]
+        clickhouse = statements[profile.key_policy_sid]
         assert clickhouse["Effect"] == "Allow"
         assert clickhouse["Principal"] == {"AWS": principal}
         assert sorted(as_list(clickhouse["Action"])) == sorted(profile.actions)

@@ -461,9 +461,9 @@ def test_rendered_policies_follow_the_partition(
         assert root["Principal"] == {"AWS": f"arn:{partition}:iam::{ACCOUNT}:root"}
         assert set(statements) == {
             model.KEY_POLICY_ROOT_SID,
-            model.KEY_POLICY_SIDS[stack.profile.name],
+            stack.profile.key_policy_sid,
         }
-        clickhouse = statements[model.KEY_POLICY_SIDS[stack.profile.name]]
+        clickhouse = statements[stack.profile.key_policy_sid]
         assert clickhouse["Principal"] == {"AWS": principal}
         assert sorted(clickhouse["Action"]) == actions
         # What moto does not honour (it fixes KeySpec/KeyUsage and ignores the window).
@@ -581,7 +581,7 @@ def test_v1_key_moves_to_v2_by_two_updates_without_replacement(
         assert key == first
         assert state[model.ALIAS_LOGICAL_ID] == states[0][model.ALIAS_LOGICAL_ID]
     policies = [by_sid(s[model.KEY_LOGICAL_ID]["Properties"]["KeyPolicy"]) for s in states]
-    root, v1, v2 = model.KEY_POLICY_ROOT_SID, model.KEY_POLICY_SIDS["v1"], model.KEY_POLICY_V2_SID
+    root, v1, v2 = model.KEY_POLICY_ROOT_SID, model.V1.key_policy_sid, model.KEY_POLICY_V2_SID
     assert [list(p) for p in policies] == [[root, v1], [root, v1, v2], [root, v2]]
     assert policies[0][root] == policies[1][root] == policies[2][root]
     assert policies[0][v1] == policies[1][v1]

@@ -97,7 +97,7 @@ def test_apply_grants_each_profile_its_actions_sid_and_principal(
     if profile.principal is None:
         values |= {TfVar.PROFILE: profile.name, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
     outputs = terraform_runner.apply_outputs(_policy(built), values)
-    sid = model.KEY_POLICY_SIDS[profile.name]
+    sid = profile.key_policy_sid
     key = _statements(outputs, TfOutput.KEY_POLICY_JSON)
     assert set(key) == {model.KEY_POLICY_ROOT_SID, sid}
     assert sorted(key[sid]["Action"]) == sorted(profile.actions)

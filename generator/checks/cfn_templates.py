@@ -128,7 +128,7 @@ def _role_policy_statements(role: dict[str, Any]) -> list[dict[str, Any]]:
     return [s for p in policies for s in statements(p["PolicyDocument"])]
 
 
-_PROFILE_BY_SID = {sid: model.PROFILES[name] for name, sid in model.KEY_POLICY_SIDS.items()}
+_PROFILE_BY_SID = {p.key_policy_sid: p for p in model.PROFILES.values()}
 
 
 def _clickhouse_key_statements(key: dict[str, Any]) -> list[tuple[model.Profile, dict[str, Any]]]:
@@ -589,7 +589,7 @@ def _migration_keys(stack: Stack, template: dict[str, Any]) -> list[dict[str, An
 def _migration_problems(keys: list[dict[str, Any]]) -> Iterator[str]:
     from generator import key_policy
 
-    root, v1, v2 = (model.KEY_POLICY_ROOT_SID, *model.KEY_POLICY_SIDS.values())
+    root, v1, v2 = model.KEY_POLICY_ROOT_SID, model.V1.key_policy_sid, model.V2.key_policy_sid
     expected = [[root, v1], [root, v1, v2], [root, v2]]
     policies = [statements(k["Properties"]["KeyPolicy"]) for k in keys]
     sids = [[s.get("Sid") for s in p] for p in policies]

@@ -479,5 +479,5 @@ def snippet(dist: DistDir) -> Problems:
     document = {"Version": model.POLICY_VERSION, "Statement": [statement]}
     for problem in judge(Document("the snippet", document, expected)):
         yield model.SNIPPET_FILE, problem
-    if statement.get("Sid") != model.KEY_POLICY_SIDS[profile.name]:
+    if statement.get("Sid") != profile.key_policy_sid:
         yield model.SNIPPET_FILE, f"Sid {statement.get('Sid')!r} is not profile {profile.name}'s"

@@ -178,7 +178,7 @@ def _principals(statement: dict[str, Any]) -> list[str]:
 
 def _judge_key_policy(key: dict[str, Any], principal: str, profile: model.Profile) -> Iterator[str]:
     by_sid = {s.get("Sid"): s for s in key.get("Statement", [])}
-    sid = model.KEY_POLICY_SIDS[profile.name]
+    sid = profile.key_policy_sid
     expected_sids = {model.KEY_POLICY_ROOT_SID, sid}
     if set(by_sid) != expected_sids or len(by_sid) != len(key.get("Statement", [])):
         yield f"key policy Sids {sorted(map(str, by_sid))}, expected {sorted(expected_sids)}"
@@ -269,9 +269,7 @@ def judge_policies(
     if (key := docs[out.KEY_POLICY_JSON]) is not None:
         yield from _judge_key_policy(key, principal, profile)
         if (statement := docs[out.CLICKHOUSE_STATEMENT_JSON]) is not None:
-            yield from _judge_statement_document(
-                statement, key, model.KEY_POLICY_SIDS[profile.name]
-            )
+            yield from _judge_statement_document(statement, key, profile.key_policy_sid)
     if with_role and (trust := docs[out.TRUST_POLICY_JSON]) is not None:
         yield from _judge_trust_policy(trust, principal)
     if with_role and (role := docs[out.ROLE_POLICY_JSON]) is not None:

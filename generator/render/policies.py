@@ -62,7 +62,7 @@ def clickhouse_key_statement(profile: model.Profile, principal: Any) -> Statemen
     holds both statements and each can be added or dropped alone (templates, `cmek grant`)."""
     # In a key policy "*" means this key and nothing else.
     return Statement(
-        Sid=model.KEY_POLICY_SIDS[profile.name],
+        Sid=profile.key_policy_sid,
         Effect=Allow,
         Principal=Principal("AWS", principal),
         Action=actions(profile.actions),

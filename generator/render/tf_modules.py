@@ -51,7 +51,7 @@ def _v2_usage() -> tuple[dict[TfVar, Any], str]:
     }
     note = (
         f'With `{V.PROFILE.value} = "{model.V2.name}"` the key policy grants the service\'s own '
-        f"encryption role (Sid `{model.KEY_POLICY_SIDS[model.V2.name]}`) and "
+        f"encryption role (Sid `{model.V2.key_policy_sid}`) and "
         f"`{V.CLICKHOUSE_ROLE_ARN.value}` is required; with `{model.V1.name}` (legacy, the "
         "default) it may stay null for ClickHouse's shared v1 role."
     )
