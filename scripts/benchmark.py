@@ -58,7 +58,8 @@ def moto_server() -> tuple[subprocess.Popen, str]:
 def publish_requests(dist: Path) -> tuple[int, int, int]:
     """HTTP requests of a first and a repeat publish of `dist` to a moto server, and the number of
     objects a version holds (botocore `before-send` events, retries included)."""
-    from generator import aws, model, publish
+    from cmek import aws, model
+    from cmek.publish import upload as publish
 
     os.environ.update(AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark")
     proc, url = moto_server()

@@ -29,7 +29,7 @@ V2_ROLE = f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:role/benchmark-encryption"
 
 
 def policy(index: int) -> str:
-    from generator import model
+    from cmek import model
 
     statements = [
         {
@@ -56,7 +56,7 @@ def policy(index: int) -> str:
 
 
 def create_keys(url: str, count: int) -> None:
-    from generator import aws, model
+    from cmek import aws, model
 
     clients = {r: aws.client("kms", r, url, max_pool_connections=8) for r in REGIONS}
 
@@ -70,7 +70,8 @@ def create_keys(url: str, count: int) -> None:
 
 
 def measure(keys: int, concurrency: int) -> dict:
-    from generator import audit, audit_fetch
+    from cmek.audit import evaluate as audit
+    from cmek.audit import fetch as audit_fetch
 
     os.environ.update(AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark")
     proc, url = moto_server()

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import moto_server
 import pytest
-
-from generator import build
-from generator.config import Config
+from cmek import build
+from cmek.config import Config
 
 REPO = Path(__file__).resolve().parent.parent
 DIST = REPO / "dist"

@@ -24,9 +24,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-
-from generator import audit, audit_render, cli, iam_policy, model, verify_key, verify_key_fetch
-from generator.commands import audit as audit_command
+from cmek import cli, iam_policy, model
+from cmek.audit import evaluate as audit
+from cmek.audit import report as audit_render
+from cmek.commands import audit as audit_command
+from cmek.verify import evaluate as verify_key
+from cmek.verify import fetch as verify_key_fetch
 
 ACCOUNT = "123456789012"  # moto's default account: the customer's
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"
@@ -136,7 +139,7 @@ def account(aws) -> Account:
 
 def cmek(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "cmek", *args],
         capture_output=True,
         text=True,
         timeout=120,
@@ -531,7 +534,7 @@ def test_no_region_configured_exits_2(monkeypatch, tmp_path) -> None:
     assert "no default region is configured" in result.stderr
 
 
-AUDIT = (sys.executable, "-m", "generator", "audit")
+AUDIT = (sys.executable, "-m", "cmek", "audit")
 
 
 def test_progress_bar_on_a_terminal_only(account: Account) -> None:

@@ -11,10 +11,9 @@ import re
 from pathlib import Path
 
 import pytest
-
-from generator import build, model
-from generator.config import Config
-from generator.errors import InputError, ToolError
+from cmek import build, model
+from cmek.config import Config
+from cmek.errors import InputError, ToolError
 
 DIST = Path(__file__).resolve().parent.parent / "dist"
 

@@ -20,8 +20,7 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from generator import build
+from cmek import build
 
 OLD = {"old.txt": "old build"}
 NEW = {"new.txt": "new build", "sub/more.txt": "more"}
@@ -29,7 +28,7 @@ TIMEOUT = 60
 
 CHILD = """
 import os, sys
-from generator import build, cli
+from cmek import build, cli
 
 STEP = os.environ["SWAP_STEP"]
 NEW = {new!r}

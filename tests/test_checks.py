@@ -21,10 +21,9 @@ from typing import Any
 
 import pytest
 import yaml
-
-from generator import model
-from generator.checks import INTERNAL_ID, DistDir, discover, run_all
-from generator.config import Config
+from cmek import model
+from cmek.checks import INTERNAL_ID, DistDir, discover, run_all
+from cmek.config import Config
 
 FIXTURES = Path(__file__).resolve().parent / "check_fixtures"
 EXISTING = model.STACK_EXISTING_KEY.path
@@ -98,7 +97,7 @@ def test_checks_are_documented() -> None:
         assert check.description.endswith(".") and "\n" not in check.description, check.id
         assert check.source_url.startswith("https://"), check.id
         module, function = check.code.split(":")
-        assert module.startswith("generator.checks.") and function.isidentifier(), check.code
+        assert module.startswith("cmek.checks.") and function.isidentifier(), check.code
 
 
 DAMAGE = {

@@ -9,15 +9,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from generator import model
+from cmek import model
 
 VALID_KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
 
 def cmek(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "cmek", *args],
         capture_output=True,
         text=True,
         cwd=cwd,
@@ -193,7 +192,7 @@ def _with_a_bug(*args: str) -> subprocess.CompletedProcess[str]:
     # own interpreter, as users run it; only the renderer is replaced, in that process.
     code = (
         "import sys\n"
-        "from generator import build, cli\n"
+        "from cmek import build, cli\n"
         "def broken(*a, **k):\n"
         "    raise KeyError('boom')\n"
         "build.artifacts = broken\n"

@@ -1,7 +1,7 @@
 """Deploy the built templates to a moto server and read the grants back through IAM and KMS.
 
 The templates are read from the `built` dist, as a user receives them, and sent with CreateStack.
-Every expectation comes from `generator.model` and the default config, never a retyped literal.
+Every expectation comes from `cmek.model` and the default config, never a retyped literal.
 moto does not judge Rules, AllowedPattern/AllowedValues, name lengths or partitions; those are in
 test_template_semantics.py.
 
@@ -33,10 +33,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from generator import model
-from generator.config import Config
-from generator.model import Mode, Param, Stack
+from cmek import model
+from cmek.config import Config
+from cmek.model import Mode, Param, Stack
 
 STACK_NAME = "cmek-moto"
 EXTERNAL_ID = "clickhouse-tenant:42/abc"

@@ -11,8 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
-
-from generator import build, config
+from cmek import build, config
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "custom"
 CUSTOM = config.from_mapping(

@@ -13,11 +13,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from generator import iam_policy, key_policy, model
-from generator.commands import grant as grant_command
-from generator.commands import revoke as revoke_command
-from generator.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_TOOL_FAILED, InputError, ToolError
+from cmek import iam_policy, model
+from cmek.commands import grant as grant_command
+from cmek.commands import revoke as revoke_command
+from cmek.errors import EXIT_BAD_INPUT, EXIT_OK, EXIT_TOOL_FAILED, InputError, ToolError
+from cmek.key_policy import edit as key_policy
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 ACCOUNT = model.EXAMPLE_ACCOUNT
@@ -87,7 +87,7 @@ def test_grant_v2_appends_one_statement_and_keeps_the_others(name):
 
 
 def test_grant_statement_is_the_artifacts_statement():
-    from generator.render import policies
+    from cmek.render import policies
 
     built = json.loads(policies.clickhouse_key_statement(model.V2, NEW_V2_ROLE).to_json())
     ours = key_policy.clickhouse_statement(model.V2, NEW_V2_ROLE)
@@ -267,7 +267,7 @@ def test_key_account_from_the_policy():
 
 def cmek(*args: str, stdin: str | None = None, cwd: Path | None = None):
     return subprocess.run(
-        [sys.executable, "-m", "generator", *args],
+        [sys.executable, "-m", "cmek", *args],
         input=stdin,
         capture_output=True,
         text=True,

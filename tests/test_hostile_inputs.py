@@ -1,6 +1,6 @@
 """Hostile inputs to every command, as an attacker or an unlucky command line would give them.
 
-Each case runs `python -m generator ...` as a real subprocess in its own working directory and
+Each case runs `python -m cmek ...` as a real subprocess in its own working directory and
 expects an honest exit code (2 bad input, 1 a finding, 3 stdout unusable), ONE short line on stderr
 (no traceback, never the whole bad value), and nothing written: the working directory (which holds
 every file and folder the case names) is the same before and after, byte for byte.
@@ -23,8 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from generator import build, model
+from cmek import build, model
 
 # "About 300": the longest explanation of what is expected, plus an 80-character quote.
 LINE_MAX = 320
@@ -482,7 +481,7 @@ def _snapshot(root: Path) -> dict[str, object]:
 
 
 def _run(case: Case, cwd: Path) -> subprocess.CompletedProcess[str]:
-    argv = [sys.executable, "-m", "generator", *case.argv]
+    argv = [sys.executable, "-m", "cmek", *case.argv]
     if case.stdout == "closed":
         argv = ["bash", "-c", 'exec "$@" >&-', "bash", *argv]
     with open("/dev/full" if case.stdout == "full" else os.devnull, "w") as full:
@@ -504,7 +503,7 @@ def _built(built: Path) -> None:
 
 
 def test_every_command_has_hostile_inputs() -> None:
-    from generator.commands import discover
+    from cmek.commands import discover
 
     assert {m.NAME for m in discover()} == set(COMMANDS)
     assert len(CASES) >= 60
@@ -541,7 +540,7 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
 def test_broken_pipe_is_exit_3_without_a_word(tmp_path: Path) -> None:
     """`cmek links | head -1`: the reader went away; no traceback, no error line, exit 3."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", "links"],
+        [sys.executable, "-m", "cmek", "links"],
         cwd=tmp_path,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -564,7 +563,7 @@ def test_a_signal_while_reading_stdin_is_one_line(
     tmp_path: Path, command: str, signum: int, code: int, line: str
 ) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "generator", command, "--profile", "v1", "--policy-file", "-"],
+        [sys.executable, "-m", "cmek", command, "--profile", "v1", "--policy-file", "-"],
         cwd=tmp_path,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,

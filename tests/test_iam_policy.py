@@ -1,4 +1,4 @@
-"""generator.iam_policy against AWS's documented evaluation examples and real key policies.
+"""cmek.iam_policy against AWS's documented evaluation examples and real key policies.
 
 The examples follow AWS's IAM User Guide ("Policy evaluation logic", "IAM JSON policy elements:
 NotPrincipal / NotAction / Action / Principal") and the KMS Developer Guide ("Default key policy");
@@ -11,9 +11,8 @@ import json
 from pathlib import Path
 
 import pytest
-
-from generator import iam_policy, model
-from generator.errors import InputError
+from cmek import iam_policy, model
+from cmek.errors import InputError
 
 FIXTURES = Path(__file__).parent / "fixtures" / "policies"
 ACCOUNT = model.EXAMPLE_ACCOUNT

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-
-from generator import config, model, regions
-from generator.errors import InputError
-from generator.render import links
+from cmek import config, model, regions
+from cmek.errors import InputError
+from cmek.render import links
 
 
 def test_regions_equal_botocores_own_resolver() -> None:

@@ -24,10 +24,9 @@ from urllib.parse import quote
 
 import hcl2
 import pytest
-
-from generator import cli, model
-from generator.config import Config
-from generator.render import links, page
+from cmek import cli, model
+from cmek.config import Config
+from cmek.render import links, page
 
 CHROMIUM = "/usr/bin/chromium"
 INSTALL = "apt-get update && apt-get install -y chromium"

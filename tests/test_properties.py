@@ -6,14 +6,13 @@ from __future__ import annotations
 import string
 
 import pytest
+from cmek import build, config, model, regions, validate
+from cmek.checks import DistDir, discover, run_all
+from cmek.checks.runner import LINT_MODULE
+from cmek.render import cloudformation, links
+from cmek.render.links import StackInputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from generator import build, config, model, regions, validate
-from generator.checks import DistDir, discover, run_all
-from generator.checks.runner import LINT_MODULE
-from generator.render import cloudformation, links
-from generator.render.links import StackInputs
 
 accounts = st.text(string.digits, min_size=12, max_size=12)
 role_names = st.text(string.ascii_letters + string.digits + "+=,.@_-", min_size=1, max_size=64)

@@ -22,10 +22,11 @@ from urllib.parse import unquote, urlsplit
 
 import moto_server
 import pytest
-
-from generator import aws, build, cli, model, module_zip, publish, terraform_runner
-from generator.config import Config
-from generator.model import TfModule, TfOutput, TfVar
+from cmek import aws, build, cli, model, terraform_runner
+from cmek.config import Config
+from cmek.model import TfModule, TfOutput, TfVar
+from cmek.publish import module_zip
+from cmek.publish import upload as publish
 
 # Dots in the name: the S3 client and every URL must use path-style addressing.
 BUCKET = "cmek.templates.example"

@@ -14,16 +14,15 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
-
-from generator import model
-from generator.checks import INTERNAL_ID, discover, report
+from cmek import model
+from cmek.checks import INTERNAL_ID, discover, report
 
 REPO = Path(__file__).resolve().parent.parent
 
 
 def cmek(*args: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "generator", *map(str, args)],
+        [sys.executable, "-m", "cmek", *map(str, args)],
         capture_output=True,
         text=True,
         timeout=120,

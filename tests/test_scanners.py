@@ -27,10 +27,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-
-from generator import build, model, terraform_runner
-from generator.config import Config
-from generator.model import Mode, Param, TfModule, TfOutput, TfVar
+from cmek import build, model, terraform_runner
+from cmek.config import Config
+from cmek.model import Mode, Param, TfModule, TfOutput, TfVar
 
 REPO = Path(__file__).resolve().parent.parent
 SCANNERS_SCRIPT = REPO / "scripts" / "scanners.py"

@@ -28,10 +28,9 @@ from typing import Any
 
 import pytest
 import yaml
-
-from generator import model
-from generator.checks import INTERNAL_ID, DistDir, discover, run_all
-from generator.config import Config
+from cmek import model
+from cmek.checks import INTERNAL_ID, DistDir, discover, run_all
+from cmek.config import Config
 
 CORPUS = Path(__file__).resolve().parent / "tamper"
 SKIPPED = {"CMEK-LINT-001"}

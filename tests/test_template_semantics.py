@@ -2,7 +2,7 @@
 
 moto 5.2.5 ignores Rules, AllowedPattern, AllowedValues and name lengths, and answers partition
 `aws` everywhere (see test_deploy_moto.py). Here the templates of the `built` dist are judged
-offline: Rules and Conditions with `generator.checks.intrinsics`, parameter constraints with
+offline: Rules and Conditions with `cmek.checks.intrinsics`, parameter constraints with
 `re.fullmatch` (CloudFormation matches AllowedPattern against the whole value, and against each
 element of a CommaDelimitedList), partitions with cloud-radar.
 
@@ -24,15 +24,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cmek import model, validate
+from cmek import regions as aws_regions
+from cmek.checks import intrinsics
+from cmek.config import Config
+from cmek.errors import InputError
+from cmek.model import Mode, Param, Stack
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from generator import model, validate
-from generator import regions as aws_regions
-from generator.checks import intrinsics
-from generator.config import Config
-from generator.errors import InputError
-from generator.model import Mode, Param, Stack
 
 EXISTING, NEW, COMBINED = model.STACK_EXISTING_KEY, model.STACK_NEW_KEY, model.STACK_COMBINED
 V2_NEW = model.STACK_V2_NEW_KEY
@@ -319,7 +318,7 @@ def test_an_empty_key_arn_element_is_rejected_before_deployment(
     templates: dict[Stack, dict[str, Any]], stack: Stack, value: str
 ) -> None:
     """A stray comma must fail at parameter validation (constraints or Rule), as it does in
-    `generator.validate`, not as a malformed role policy once the stack is being created."""
+    `cmek.validate`, not as a malformed role policy once the stack is being created."""
     template = templates[stack]
     with pytest.raises(InputError):
         validate.key_arns(value.split(","), Param.KEY_ARNS.value)
@@ -350,7 +349,7 @@ def test_each_external_id_constraint_alone_rejects_an_overlong_value(
     assert not accepts(alone, "x" * (model.EXTERNAL_ID_MAX + 1))
 
 
-# --- Properties: the template's patterns and generator.validate agree -------------------------
+# --- Properties: the template's patterns and cmek.validate agree -------------------------
 partitions = st.sampled_from([p for p, _ in PARTITIONS])
 accounts = st.from_regex(r"[0-9]{12}", fullmatch=True)
 key_ids = st.one_of(
@@ -530,13 +529,13 @@ def test_alias_name_fits_kms_for_the_longest_stack_name(
 
 # --- Moving a v1 key to v2: two stack updates, resolved as CloudFormation would -----------------
 # The resolved resources of the v1 templates before v2 existed (rendered from the v1-only
-# templates, defaults and sample inputs of generator.checks.cfn_templates). A v1 customer who
+# templates, defaults and sample inputs of cmek.checks.cfn_templates). A v1 customer who
 # updates a stack with the default parameters must get exactly these resources: never regenerate.
 V1_RESOURCES = Path(__file__).resolve().parent / "golden" / "v1-resources"
 
 
 def resolved(template: dict[str, Any], stack: Stack, mode: Mode, **given: str) -> dict[str, Any]:
-    from generator.checks import cfn_templates
+    from cmek.checks import cfn_templates
 
     inputs = cfn_templates.sample_inputs(stack, mode) | given
     return cfn_templates.resolve(template, stack, mode, inputs).resources
@@ -562,7 +561,7 @@ def test_v1_defaults_render_exactly_the_v1_resources(
 def test_v1_key_moves_to_v2_by_two_updates_without_replacement(
     templates: dict[Stack, dict[str, Any]], stack: Stack
 ) -> None:
-    from generator import key_policy
+    from cmek.key_policy import edit as key_policy
 
     template = templates[stack]
     steps = [{}, {ROLE_PARAM: V2_ROLE}, {ROLE_PARAM: V2_ROLE, KEEP_PARAM: DROP}]

@@ -8,11 +8,10 @@ import re
 from pathlib import Path
 
 import pytest
-
-from generator import model
-from generator.checks import DistDir, Finding, discover, tf_files
-from generator.config import Config
-from generator.model import TfModule
+from cmek import model
+from cmek.checks import DistDir, Finding, discover, tf_files
+from cmek.config import Config
+from cmek.model import TfModule
 
 REGISTRY = discover()
 TF_IDS = sorted(i for i in REGISTRY if i.startswith("CMEK-TF-"))

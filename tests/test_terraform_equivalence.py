@@ -22,11 +22,10 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from cmek import model, terraform_runner
+from cmek.model import Param, TfModule, TfOutput, TfVar
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-
-from generator import model, terraform_runner
-from generator.model import Param, TfModule, TfOutput, TfVar
 
 KEY, TRUST, ROLE = TfOutput.KEY_POLICY_JSON, TfOutput.TRUST_POLICY_JSON, TfOutput.ROLE_POLICY_JSON
 # The documents each profile's templates hold (v2 creates no role in the customer's account).

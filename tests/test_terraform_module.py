@@ -14,10 +14,9 @@ from typing import Any
 
 import hcl2
 import pytest
-
-from generator import model, terraform_runner
-from generator.checks import tf_files
-from generator.model import (
+from cmek import model, terraform_runner
+from cmek.checks import tf_files
+from cmek.model import (
     EXAMPLE_ACCOUNT,
     EXAMPLE_KEY_ARN,
     EXAMPLE_ROLE_ARN,

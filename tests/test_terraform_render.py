@@ -9,15 +9,14 @@ from pathlib import Path
 
 import hcl2
 import pytest
+from cmek import model, regions, terraform_runner
+from cmek.config import Config
+from cmek.model import TfModule
+from cmek.render import tf_modules as render
+from cmek.render.hcl import Hcl, hcl_comment, hcl_identifier, hcl_string, hcl_value
+from cmek.render.tf_interface import EXTERNAL_ID_RE2_PATTERN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from generator import model, regions, terraform_runner
-from generator.config import Config
-from generator.model import TfModule
-from generator.render import tf_modules as render
-from generator.render.hcl import Hcl, hcl_comment, hcl_identifier, hcl_string, hcl_value
-from generator.render.tf_interface import EXTERNAL_ID_RE2_PATTERN
 
 
 def test_renders_every_module_example_and_test_file() -> None:

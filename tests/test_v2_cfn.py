@@ -1,6 +1,6 @@
 """CMEK v2 on the CloudFormation side: profile-aware links, the v2 snippet, principal mistakes.
 
-Expectations come from generator.model; publish's layout is read from generator.publish, so links
+Expectations come from cmek.model; publish's layout is read from cmek.publish.upload, so links
 and published objects cannot drift apart.
 """
 
@@ -10,10 +10,11 @@ import json
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-
-from generator import cli, config, iam_policy, key_policy, model, publish
-from generator.errors import InputError
-from generator.render import links, snippet
+from cmek import cli, config, iam_policy, model
+from cmek.errors import InputError
+from cmek.key_policy import edit as key_policy
+from cmek.publish import upload as publish
+from cmek.render import links, snippet
 
 V2_ROLE = "arn:aws:iam::444455556666:role/clickhouse-service-encryption"
 # The copy mistake: ClickHouse's v1 role name in the customer's own account.

@@ -24,8 +24,10 @@ from typing import Any
 
 import moto_server
 import pytest
-
-from generator import cli, iam_policy, model, verify_key, verify_key_fetch, verify_key_report
+from cmek import cli, iam_policy, model
+from cmek.verify import evaluate as verify_key
+from cmek.verify import fetch as verify_key_fetch
+from cmek.verify import report as verify_key_report
 
 ACCOUNT = "123456789012"  # moto's default account: the customer's, holding keys and roles
 CLICKHOUSE_ACCOUNT = "999988887777"
@@ -789,7 +791,7 @@ def _lines(stream) -> queue.Queue:
 
 def test_watch_cli_sees_the_key_become_disabled(moto: Moto) -> None:
     key = moto.key(policy(root_statement(), grant(V2_ROLE, model.V2.actions)))
-    command = [sys.executable, "-m", "generator", "verify-key", key["Arn"], "--principal", V2_ROLE]
+    command = [sys.executable, "-m", "cmek", "verify-key", key["Arn"], "--principal", V2_ROLE]
     command += ["--endpoint-url", moto.endpoint, "--watch", "1"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

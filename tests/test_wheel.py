@@ -3,7 +3,7 @@
 The wheel is built from a copy of the checkout with the project venv's setuptools (offline:
 `--no-build-isolation`), installed with `--no-deps` into a fresh venv outside the tree, whose
 dependencies come from the project venv's site-packages through a `.pth` line (read as a plain
-path: the editable install's finder there is not run, so `generator` can only come from the wheel).
+path: the editable install's finder there is not run, so `cmek` can only come from the wheel).
 """
 
 from __future__ import annotations
@@ -16,8 +16,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from generator import model
+from cmek import model
 
 REPO = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "generator", "templates")
@@ -81,16 +80,15 @@ def test_wheel_carries_the_templates_as_files(wheel: Path) -> None:
         names = set(archive.namelist())
         sources = {p.relative_to(REPO).as_posix() for p in (REPO / "templates").rglob("*.j2")}
         for name in sources:
-            packaged = f"generator/{name}"
+            packaged = f"cmek/{name}"
             assert packaged in names, packaged
             assert archive.read(packaged) == (REPO / name).read_bytes()
-        assert "generator/commands/check.py" in names
+        assert "cmek/commands/check.py" in names
+        assert not any(n.startswith("generator/") for n in names), "a top-level generator package"
 
 
 def test_installed_cmek_builds_dist_byte_for_byte_and_checks_it(venv: Path, tmp_path: Path) -> None:
-    where = _run(
-        venv / "bin" / "python", "-c", "import generator; print(generator.__file__)", cwd=tmp_path
-    )
+    where = _run(venv / "bin" / "python", "-c", "import cmek; print(cmek.__file__)", cwd=tmp_path)
     assert Path(where.stdout.strip()).is_relative_to(venv), where.stdout + where.stderr
     out = tmp_path / "out"
     built = _run(venv / "bin" / "cmek", "build", "--out", out, cwd=tmp_path)

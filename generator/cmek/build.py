@@ -1,0 +1,283 @@
+"""Assemble every artifact in memory, then write the dist directory atomically.
+
+Rendering is pure (config -> {relative path: text}); only `write` touches the filesystem, so a
+failing render never leaves a half-written dist behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import errno
+import functools
+import hashlib
+import json
+import os
+import shutil
+import signal
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from cmek import model, reading
+from cmek.config import Config
+from cmek.errors import InputError, ToolError, quote
+from cmek.render.dist_json import to_json
+
+if TYPE_CHECKING:
+    from cmek.render.links import StackInputs
+
+
+def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, str]:
+    """Every file of a dist directory, keyed by its path relative to it, manifest included.
+
+    `inputs` pre-fill the console links (stack name, key ARNs, external ID) for one customer.
+    """
+    from cmek.render import cloudformation, docs, links, page, snippet, tf_modules
+
+    files: dict[str, str] = {}
+    files.update(cloudformation.artifacts(config))
+    files.update(tf_modules.artifacts(config))
+    files.update(snippet.artifacts(config))
+    files.update(links.artifacts(config, inputs))
+    files.update(docs.artifacts(config, files))
+    files.update(page.artifacts(config, files))  # after every file it lists the hash of
+    files[model.MANIFEST_FILE] = manifest(files)
+    return dict(sorted(files.items()))
+
+
+def manifest(files: dict[str, str]) -> str:
+    entries = []
+    for path, text in sorted(files.items()):
+        data = text.encode("utf-8")
+        entries.append(
+            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+        )
+    return to_json(
+        {"files": entries, "generator": model.MANIFEST_GENERATOR, "version": model.VERSION}
+    )
+
+
+def check_target(out: Path) -> None:
+    """Refuse an output path whose contents a build could lose (the caller's mistake, exit 2).
+
+    Accepted: a missing folder, an empty one, or a previous cmek build (its manifest.json names
+    cmek, and every file in the folder is listed there with the same SHA-256). However the path is
+    spelled, the folder it resolves to is judged; the current directory, the home directory, their
+    ancestors and the root are never a dist directory.
+    """
+    if out.name in ("", ".", ".."):
+        raise InputError(f"{quote(out)}: expected a directory path ending in a name, like dist")
+    if out.is_symlink():
+        raise InputError(f"{quote(out)}: is a symbolic link; expected a real directory or none")
+    resolved = out.resolve()
+    for place, name in ((Path.cwd(), "the current directory"), (Path.home(), "your home")):
+        if resolved == place.resolve() or resolved in place.resolve().parents:
+            raise InputError(f"{quote(out)}: is {name} or holds it; expected a folder like dist")
+    parent = out.absolute().parent
+    if parent.exists() and not parent.is_dir():
+        raise InputError(f"{quote(out)}: {quote(parent)} is not a directory")
+    if not os.path.lexists(out):
+        return
+    if not out.is_dir():
+        kind = reading.kind(out.lstat().st_mode)
+        raise InputError(f"{quote(out)}: expected a directory, found a {kind}")
+    _previous_build_or_empty(out)
+
+
+def _previous_build_or_empty(out: Path) -> None:
+    expected = "expected a missing or empty folder, or a previous cmek build; move its files away"
+    try:
+        listing = reading.walk(out, model.DIST_ENTRIES_MAX)
+    except OSError as exc:
+        raise InputError(f"{quote(out)}: cannot list it ({exc.strerror}); {expected}") from None
+    files = [e for e in listing.entries if e.kind != reading.DIRECTORY]
+    if not files and not listing.truncated:
+        return
+    built = _manifest_of(out)
+    if built is None or listing.truncated:
+        raise InputError(
+            f"{quote(out)}: holds files but no manifest.json of a cmek build; {expected}"
+        )
+    for entry in files:
+        if entry.relpath == model.MANIFEST_FILE:
+            continue
+        if entry.kind != reading.FILE or entry.relpath not in built:
+            what = f"{quote(entry.relpath)} ({entry.kind})"
+            raise InputError(f"{quote(out)}: holds {what}, not part of its cmek build; {expected}")
+        try:
+            data = reading.read_regular(out / entry.relpath, reading.dist_cap(entry.relpath), False)
+        except reading.Unreadable as exc:
+            raise InputError(f"{quote(out)}: {quote(entry.relpath)} {exc}; {expected}") from None
+        if hashlib.sha256(data).hexdigest() != built[entry.relpath]:
+            raise InputError(
+                f"{quote(out)}: {quote(entry.relpath)} was edited after the build (its SHA-256 "
+                f"differs from manifest.json); {expected}"
+            )
+
+
+def _manifest_of(out: Path) -> dict[str, str] | None:
+    """{path: sha256} listed by `out`'s manifest.json if cmek wrote it, else None."""
+    try:
+        data = json.loads(
+            reading.read_regular(out / model.MANIFEST_FILE, reading.dist_cap(""), False)
+        )
+    except (reading.Unreadable, ValueError):
+        return None
+    if not isinstance(data, dict) or data.get("generator") != model.MANIFEST_GENERATOR:
+        return None
+    entries = data.get("files")
+    if not isinstance(entries, list):
+        return None
+    listed = {}
+    for entry in entries:
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            return None
+        listed[entry["path"]] = entry.get("sha256")
+    return listed
+
+
+def write(files: dict[str, str], out: Path) -> tuple[str, ...]:
+    """Replace `out` with exactly `files`; on any failure the old `out` stays as it was.
+
+    Returns warnings: a previous build that could not be removed once the new one was in place
+    (the new build is installed; the warning names what to delete). A path that cannot be a dist
+    directory is bad input; an OS refusal while writing (permissions, a full or read-only disk)
+    means the tool could not do its job.
+    """
+    check_target(out)
+    parent = out.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.cmek-", dir=parent))
+    except OSError as exc:
+        raise ToolError(f"cannot write {quote(out)}: {exc.strerror}") from None
+    swapped, old = False, None
+    try:
+        _fill(staging, files)
+        with _signals_held():
+            old = _swap_in(staging, out)
+            swapped = True
+    except OSError as exc:
+        raise ToolError(f"cannot write {quote(out)}: {exc.strerror}") from None
+    except BaseException:
+        # A held Ctrl-C or SIGTERM arrives once the swap is done: the new build stays in place.
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+        raise
+    finally:
+        if not swapped:
+            # A failure or an interruption before the swap: the staging copy is half a build.
+            shutil.rmtree(staging, ignore_errors=True)
+    return _remove_old(old) if old is not None else ()
+
+
+def _fill(staging: Path, files: dict[str, str]) -> None:
+    for relpath, text in files.items():
+        target = staging / relpath
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(text.encode("utf-8"))
+    os.chmod(staging, 0o755)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM (they wait, pending) while the new build is swapped in.
+
+    With the atomic exchange this is defence in depth; with the two-rename fallback it is what
+    keeps a Ctrl-C or a SIGTERM from leaving DIR missing. SIGKILL cannot be held: only the atomic
+    exchange makes a SIGKILL harmless.
+    """
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _swap_in(staging: Path, out: Path) -> Path | None:
+    """Put `staging` at `out`; return where the previous build now is (to delete), if any.
+
+    On Linux the two directories are exchanged in one renameat2(RENAME_EXCHANGE): at every instant
+    `out` is the complete old or the complete new build, whatever signal arrives. A missing `out`
+    is created by one rename that refuses to replace anything (RENAME_NOREPLACE).
+    """
+    if _renameat2() is not None:
+        exists = os.path.lexists(out)
+        try:
+            _renameat2_call(staging, out, RENAME_EXCHANGE if exists else RENAME_NOREPLACE)
+            return staging if exists else None
+        except OSError as exc:
+            if exc.errno not in _NOT_SUPPORTED:
+                raise
+    return _two_renames(staging, out)
+
+
+def _two_renames(staging: Path, out: Path) -> Path | None:
+    """The fallback where renameat2 is unavailable (not Linux, an old C library, a filesystem
+    without RENAME_EXCHANGE): the old `out` is renamed aside, then `staging` to `out`; between the
+    two renames `out` is missing, which held signals cover except for SIGKILL."""
+    if not os.path.lexists(out):
+        os.replace(staging, out)
+        return None
+    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.cmek-old-", dir=out.absolute().parent))
+    os.replace(out, aside / out.name)
+    try:
+        os.replace(staging, out)
+    except OSError:
+        os.replace(aside / out.name, out)
+        shutil.rmtree(aside)
+        raise
+    return aside
+
+
+def _remove_old(old: Path) -> tuple[str, ...]:
+    try:
+        shutil.rmtree(old)
+    except OSError as exc:
+        return (
+            f"the new build is in place, but the previous one could not be removed "
+            f"({exc.strerror}): delete {old}",
+        )
+    return ()
+
+
+# --- renameat2(2): the atomic exchange of two directories (Linux 3.15+, glibc 2.28+) ------------
+RENAME_NOREPLACE = 1
+RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+# What renameat2 answers where the kernel or the filesystem lacks the flag: fall back.
+_NOT_SUPPORTED = (errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP)
+
+
+@functools.cache
+def _renameat2() -> Callable[..., int] | None:
+    """glibc's `renameat2`, called through ctypes: Python's os module has no binding for it
+    (os.rename and os.replace are rename(2), which cannot exchange two directories). None where
+    the C library lacks it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        function = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return None
+    function.argtypes = [
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    ]
+    function.restype = ctypes.c_int
+    return function
+
+
+def _renameat2_call(source: Path, target: Path, flags: int) -> None:
+    function = _renameat2()
+    assert function is not None
+    if function(_AT_FDCWD, os.fsencode(source), _AT_FDCWD, os.fsencode(target), flags) != 0:
+        code = ctypes.get_errno()
+        raise OSError(code, os.strerror(code), str(source), None, str(target))

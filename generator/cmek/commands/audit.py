@@ -1,0 +1,135 @@
+"""`cmek audit`: every key in the account that ClickHouse can use, and what to remove or fix.
+
+Exit 0 nothing to fix, 1 findings (a region, key or IAM that could not be read is one too: the
+answer is incomplete), 2 bad input, 3 nothing could be audited (no region readable).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import TextIO
+
+from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.errors import InputError, quote
+
+NAME = "audit"
+HELP = "list every KMS key and role through which ClickHouse can use a key, with the fixes"
+ORDER = 80
+
+DEFAULT_CONCURRENCY = 8
+MAX_CONCURRENCY = 64
+PROGRESS_WIDTH = 30
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_mutually_exclusive_group()
+    where.add_argument(
+        "--region",
+        action="append",
+        help="a region to audit (repeatable; default: your session's region)",
+    )
+    where.add_argument(
+        "--all-regions",
+        action="store_true",
+        help="every commercial region where KMS runs (from botocore's data)",
+    )
+    add_endpoint_argument(parser, "KMS and IAM")
+    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    parser.add_argument(
+        "--concurrency",
+        default=str(DEFAULT_CONCURRENCY),
+        help=f"AWS calls in flight at once (1-{MAX_CONCURRENCY}, default {DEFAULT_CONCURRENCY})",
+    )
+    parser.add_argument(
+        "--clickhouse-account",
+        action="append",
+        default=[],
+        metavar="ACCOUNT",
+        help="a ClickHouse account whose roles are v2 encryption roles (repeatable)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cmek.audit import evaluate as audit
+    from cmek.audit import fetch as audit_fetch
+    from cmek.audit import report as audit_render
+
+    accounts = _accounts(args.clickhouse_account)
+    concurrency = _concurrency(args.concurrency)
+    check_endpoint(args.endpoint_url)
+    regions = _regions(args)
+    progress = Progress(sys.stderr) if sys.stderr.isatty() else None
+    try:
+        inventory = audit_fetch.fetch(
+            regions, accounts, args.endpoint_url, concurrency, progress and progress.update
+        )
+    finally:
+        if progress is not None:
+            progress.close()
+    report = audit.audit(inventory, accounts, args.endpoint_url)
+    sys.stdout.write(audit_render.RENDERERS[args.format](report))
+    if not report.readable:
+        print("cmek: error: could not audit: no region could be read", file=sys.stderr)
+    return report.exit_code
+
+
+def _accounts(values: list[str]) -> tuple[str, ...]:
+    from cmek.audit import evaluate as audit
+
+    try:
+        return tuple(dict.fromkeys(audit.parse_account(v) for v in values))
+    except InputError as exc:
+        raise exc.within("--clickhouse-account") from None
+
+
+def _concurrency(value: str) -> int:
+    if not value.isdigit() or not 1 <= int(value) <= MAX_CONCURRENCY:
+        raise InputError(
+            f"--concurrency {quote(value)}: expected a whole number from 1 to {MAX_CONCURRENCY}"
+        )
+    return int(value)
+
+
+def _regions(args: argparse.Namespace) -> tuple[str, ...]:
+    from cmek import model
+    from cmek.audit import fetch as audit_fetch
+
+    if args.all_regions:
+        return audit_fetch.kms_regions()
+    if not args.region:
+        region = audit_fetch.default_region()
+        if region is None:
+            raise InputError(
+                "--region: no default region is configured (AWS_REGION, AWS_DEFAULT_REGION or "
+                "the profile's region); give --region R or --all-regions"
+            )
+        return (region,)
+    known = audit_fetch.all_kms_regions()
+    for region in args.region:
+        if region not in known:
+            raise InputError(
+                f"--region {quote(region)}: expected a region where KMS runs, like "
+                f"{model.EXAMPLE_REGION}"
+            )
+    return tuple(dict.fromkeys(args.region))
+
+
+class Progress:
+    """A one-line bar on a terminal, redrawn in place; nothing is written in a pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.drawn = False
+
+    def update(self, done: int, total: int) -> None:
+        filled = PROGRESS_WIDTH * done // max(total, 1)
+        bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
+        self.stream.write(f"\raudit [{bar}] {done}/{total} keys")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

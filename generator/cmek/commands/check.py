@@ -1,0 +1,85 @@
+"""`cmek check`: lint and check a dist directory; exit 1 on any finding."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from cmek.commands import add_config_argument, load_config
+from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
+
+NAME = "check"
+HELP = "lint and check a dist directory"
+ORDER = 20
+FORMATS = ("text", "json", "sarif", "markdown")
+# The check that judges what DIR holds; alone when DIR holds what no check may read.
+UNSAFE_CHECK = "CMEK-DIST-001"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_config_argument(parser)
+    parser.add_argument("dir", nargs="?", type=Path, default=Path("dist"), help="directory (dist)")
+    parser.add_argument(
+        "--format",
+        choices=FORMATS,
+        default="text",
+        help="text, json, sarif (SARIF 2.1.0 for code scanning) or markdown (--list only)",
+    )
+    parser.add_argument(
+        "--list", action="store_true", help="list the checks (id, description, source, code)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from cmek.checks import discover, report
+
+    checks = discover()
+    if args.list:
+        _print_list(checks, args.format)
+        return EXIT_OK
+    if args.format == "markdown":
+        raise InputError("--format 'markdown': expected it with --list (it prints the checks)")
+    findings = _findings(args)
+    if args.format == "json":
+        findings_json = [report.finding_json(f) for f in findings]
+        catalogue = report.catalogue(checks.values())
+        print(json.dumps({"checks": catalogue, "findings": findings_json}, indent=2))
+    elif args.format == "sarif":
+        print(json.dumps(report.sarif(checks.values(), findings, args.dir.as_posix()), indent=2))
+    else:
+        for finding in findings:
+            print(finding)
+        print(f"{len(checks)} checks, {len(findings)} findings")
+    return EXIT_CHECK_FAILED if findings else EXIT_OK
+
+
+def _print_list(checks: dict, output: str) -> None:
+    from cmek.checks import report
+
+    if output == "markdown":
+        print(report.markdown(checks.values()), end="")
+    elif output in ("json", "sarif"):
+        print(json.dumps(report.catalogue(checks.values()), indent=2))
+    else:
+        for entry in report.catalogue(checks.values()):
+            print(f"{entry['id']}\t{entry['code']}\t{entry['description']}")
+
+
+def _findings(args: argparse.Namespace) -> list:
+    from cmek import model
+    from cmek.checks import DistDir, run_all
+
+    config = load_config(args)
+    expected = f"expected a directory built by `cmek build` (with {model.MANIFEST_FILE})"
+    try:
+        is_dist = (args.dir / model.MANIFEST_FILE).is_file()
+    except OSError as exc:
+        raise InputError(f"DIR {quote(args.dir)}: {exc.strerror}; {expected}") from None
+    if not is_dist:
+        raise InputError(f"DIR {quote(args.dir)}: {expected}")
+    dist = DistDir(args.dir, config)
+    if dist.unsafe():
+        # A symbolic link, FIFO, device or oversized file: nothing else reads this DIR.
+        return run_all(dist, only=[UNSAFE_CHECK])
+    return run_all(dist)

@@ -1,0 +1,138 @@
+"""`cmek verify-key`: ClickHouse's "is this key usable?" verdict, once or watching.
+
+Exit 0 valid, 1 not valid, 2 bad input, 3 the check could not run (AWS refused the caller, no
+connection). With `--watch` it runs until interrupted and exits 0 on Ctrl-C.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
+
+NAME = "verify-key"
+HELP = "check that ClickHouse can use a KMS key, and say what to change when it cannot"
+ORDER = 60
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    from cmek import model
+
+    parser.add_argument("key_arn", metavar="KEY_ARN", help="the key's ARN (an alias ARN works)")
+    parser.add_argument(
+        "--profile",
+        choices=tuple(model.PROFILES),
+        default=model.CURRENT_PROFILE,
+        help=f"the ClickHouse contract to check (default {model.CURRENT_PROFILE})",
+    )
+    parser.add_argument(
+        "--principal",
+        help="ClickHouse's principal: v2 the service's encryption role ARN (required); "
+        "v1 defaults to the shared role",
+    )
+    parser.add_argument(
+        "--role-arn", help="v1 role flow: the role in your account that ClickHouse assumes"
+    )
+    parser.add_argument("--region", help="where to look for the key (default: the ARN's region)")
+    add_endpoint_argument(parser, "KMS and IAM")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="also run GenerateDataKey, Decrypt (and ReEncrypt for v2) with your credentials",
+    )
+    parser.add_argument(
+        "--watch",
+        metavar="SECONDS",
+        help="check again every SECONDS (ClickHouse uses "
+        f"{model.CLICKHOUSE_CHECK_INTERVAL_SECONDS}) and print a line when the verdict changes; "
+        "runs until interrupted",
+    )
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+
+
+def run(args: argparse.Namespace) -> int:
+    import json
+
+    from cmek.verify import fetch as verify_key_fetch
+    from cmek.verify import report as verify_key_report
+
+    request = _request(args)
+    check_endpoint(args.endpoint_url)
+    interval = _interval(args.watch)
+    if interval is not None:
+        return _watch(request, args, interval)
+    report = verify_key_fetch.verify(request, args.endpoint_url)
+    if args.format == "json":
+        print(json.dumps(verify_key_report.to_dict(report), indent=2))
+    else:
+        print(verify_key_report.render_text(report), end="")
+    return EXIT_OK if report.valid else EXIT_CHECK_FAILED
+
+
+def _request(args: argparse.Namespace):
+    from cmek import model, validate
+    from cmek.verify import evaluate as verify_key
+
+    try:
+        key = verify_key.parse_key_ref(args.key_arn)
+    except InputError as exc:
+        raise exc.within("KEY_ARN") from None
+    try:
+        validate.region(key.region, "region", key.partition)
+    except InputError as exc:
+        raise exc.within(f"KEY_ARN {quote(key.arn)}:") from None
+    region = validate.region(args.region or key.region, "--region", key.partition)
+    profile = model.PROFILES[args.profile]
+    principal = args.principal or profile.principal
+    if principal is None:
+        raise InputError(
+            f"--principal: required with --profile {profile.name}: the service's encryption role "
+            f"ARN (Encryption role ID in the service settings), like {model.EXAMPLE_ROLE_ARN}"
+        )
+    validate.role_arn(principal, "--principal", key.partition)
+    if args.role_arn is not None:
+        if profile is not model.V1:
+            raise InputError(
+                f"--role-arn: the role flow is {model.V1.name} only; with --profile "
+                f"{profile.name} the key policy names the service's role (--principal)"
+            )
+        validate.role_arn(args.role_arn, "--role-arn", key.partition)
+    return verify_key.Request(key, region, profile, principal, args.role_arn, args.live)
+
+
+def _interval(value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0 < seconds < float("inf"):
+        raise InputError(f"--watch {quote(value)}: expected a positive number of seconds, like 600")
+    return seconds
+
+
+def _watch(request, args: argparse.Namespace, interval: float) -> int:
+    """Watch until Ctrl-C, which ends it quietly with exit 0 (it is how a watch is stopped)."""
+    import time
+    from datetime import UTC, datetime
+
+    from cmek.verify import fetch as verify_key_fetch
+    from cmek.verify import report as verify_key_report
+
+    line = verify_key_report.watch_record if args.format == "json" else verify_key_report.watch_line
+
+    def check_once() -> verify_key_report.Observation:
+        return verify_key_report.observe(
+            lambda: verify_key_fetch.verify(request, args.endpoint_url)
+        )
+
+    def emit(at, current, previous) -> None:
+        print(line(at, current, previous), flush=True)
+
+    try:
+        verify_key_report.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
+    except KeyboardInterrupt:
+        return EXIT_OK
+    return EXIT_OK

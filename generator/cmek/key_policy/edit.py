@@ -1,0 +1,312 @@
+"""Pure edits of a KMS key policy: add or remove ClickHouse's grant, and nothing else.
+
+KMS has no partial update (PutKeyPolicy replaces the whole document), so `cmek grant` and
+`cmek revoke` rebuild the document themselves. Every statement they do not own is the very same
+dict, in the same place; only the profile's own statement (by Sid) is appended or modified, and
+`revoke` takes the principal's name out of the statements that name it. Every result is checked
+before it is offered: the key's account can still change the policy (kms:PutKeyPolicy, evaluated
+with `iam_policy`), and the document fits KMS's 32 KB limit.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cmek import iam_policy, model
+from cmek.errors import InputError, quote
+from cmek.iam_policy import account_of, aws_principals
+
+ROOT_ARN = "arn:{partition}:iam::{account}:root"
+
+
+@dataclass(frozen=True)
+class Edit:
+    """The outcome of a grant or revoke: the new document, its text, and what to tell the user."""
+
+    before: dict
+    after: dict
+    text: str
+    changed: bool
+    notes: tuple[str, ...]
+
+
+# --- Facts about principals ----------------------------------------------------------------------
+
+
+def partition_of(arn: str) -> str:
+    parts = arn.split(":")
+    return parts[1] if len(parts) > 5 else model.COMMERCIAL_PARTITION
+
+
+def key_account(policy: Mapping[str, Any]) -> str | None:
+    """The key's account as the policy shows it: the one account whose root an Allow statement
+    names (AWS's default statement). None when there is none or several."""
+    accounts = set()
+    for statement in iam_policy.statements(policy):
+        if statement["Effect"] != iam_policy.ALLOW:
+            continue
+        for value in aws_principals(statement.get("Principal")):
+            if re.fullmatch(model.ACCOUNT_PATTERN, value):
+                accounts.add(value)
+            elif value.startswith("arn:") and value.endswith(":root"):
+                accounts.add(account_of(value))
+    return accounts.pop() if len(accounts) == 1 else None
+
+
+def check_grantee(profile: model.Profile, principal: str, account: str | None) -> None:
+    """Refuse the principals users really pasted by mistake (one line each)."""
+    if profile.name == model.V2.name and principal == model.V1.principal:
+        raise InputError(
+            f"{quote(principal)} is ClickHouse's v1 role; v2 needs the service's own encryption "
+            "role (the Encryption role ID in the service settings)"
+        )
+    if account and account_of(principal) == account:
+        v1_name = model.CLICKHOUSE_PRINCIPAL.rsplit("/", 1)[1]
+        if principal.rsplit("/", 1)[1] == v1_name:
+            raise InputError(
+                f"{quote(principal)} is the v1 role name in your own account {account}; "
+                f"ClickHouse's v1 role is {model.CLICKHOUSE_PRINCIPAL}"
+            )
+        raise InputError(
+            f"{quote(principal)} is in the key's own account {account}; ClickHouse's role "
+            "lives in a ClickHouse account"
+        )
+
+
+# --- Statements ----------------------------------------------------------------------------------
+
+
+def clickhouse_statement(profile: model.Profile, principal: str) -> dict:
+    """The profile's key-policy statement, in the shape every artifact uses (render.policies),
+    under the profile's own Sid."""
+    from cmek.render import policies
+
+    built = json.loads(policies.clickhouse_key_statement(profile, principal).to_json())
+    built["Sid"] = profile.key_policy_sid
+    return {key: built[key] for key in ("Sid", "Effect", "Principal", "Action", "Resource")}
+
+
+def _names(statement: Mapping[str, Any], principal: str) -> bool:
+    return principal in aws_principals(statement.get("Principal"))
+
+
+def _is_ours(statement: Mapping[str, Any]) -> bool:
+    """A statement cmek can edit without changing what it means for anyone else."""
+    return (
+        statement.get("Effect") == iam_policy.ALLOW
+        and set(statement) <= {"Sid", "Effect", "Principal", "Action", "Resource"}
+        and isinstance(statement.get("Principal"), dict)
+        and set(statement["Principal"]) == {"AWS"}
+        and statement.get("Resource") in ("*", ["*"])
+    )
+
+
+def _without(statement: dict, principal: str) -> dict | None:
+    """The statement with `principal` taken out of its AWS principals; None when nobody is left."""
+    remaining = [v for v in aws_principals(statement["Principal"]) if v != principal]
+    others = {k: v for k, v in statement["Principal"].items() if k != "AWS"}
+    if not remaining and not others:
+        return None
+    result = copy.deepcopy(statement)
+    result["Principal"] = {**others, **({"AWS": remaining} if remaining else {})}
+    return result
+
+
+def _document(policy: dict, statements: list[dict]) -> dict:
+    return {**policy, "Statement": statements}
+
+
+# --- Checks on a result --------------------------------------------------------------------------
+
+
+def check_manageable(policy: dict, account: str | None) -> None:
+    """Refuse a result that leaves nobody in the key's account able to change the policy again:
+    no unconditional Allow of kms:PutKeyPolicy, not explicitly denied, for the account root or a
+    principal of the account that the policy names."""
+    action = model.PUT_KEY_POLICY_ACTION
+    candidates = set()
+    if account:
+        candidates.add(ROOT_ARN.format(partition=_partition(policy), account=account))
+    for statement in iam_policy.statements(policy):
+        for value in aws_principals(statement.get("Principal")):
+            arn = ROOT_ARN.format(partition=_partition(policy), account=value)
+            named = arn if re.fullmatch(model.ACCOUNT_PATTERN, value) else value
+            if named != iam_policy.ANY and (account is None or account_of(named) == account):
+                candidates.add(named)
+    for candidate in sorted(candidates):
+        grant = iam_policy.evaluate(policy, candidate, [action])[action]
+        if grant.statements and not grant.denied_by:
+            return
+    whose = f"account {account}" if account else "any principal the policy names"
+    raise InputError(
+        f"refused: the result would let no principal of {whose} perform {action} "
+        "(nobody could manage the key again)"
+    )
+
+
+def _partition(policy: Mapping[str, Any]) -> str:
+    for statement in iam_policy.statements(policy):
+        for value in aws_principals(statement.get("Principal")):
+            if value.startswith("arn:"):
+                return partition_of(value)
+    return model.COMMERCIAL_PARTITION
+
+
+def serialize(policy: dict) -> str:
+    """The text to write: indented for people, compact if only that fits KMS's limit."""
+    text = json.dumps(policy, indent=2, ensure_ascii=False) + "\n"
+    if len(text.encode()) > model.KEY_POLICY_MAX_BYTES:
+        text = json.dumps(policy, separators=(",", ":"), ensure_ascii=False)
+    size = len(text.encode())
+    if size > model.KEY_POLICY_MAX_BYTES:
+        raise InputError(
+            f"refused: the result is {size} bytes, over KMS's key-policy limit of "
+            f"{model.KEY_POLICY_MAX_BYTES} bytes"
+        )
+    return text
+
+
+def diff(before: dict, after: dict, name: str) -> str:
+    """A unified diff of the two documents, both indented the same way, so only edits show."""
+    old = json.dumps(before, indent=2, ensure_ascii=False).splitlines(keepends=True)
+    new = json.dumps(after, indent=2, ensure_ascii=False).splitlines(keepends=True)
+    return "".join(difflib.unified_diff(old, new, f"{name} (current)", f"{name} (new)"))
+
+
+def _typo_notes(policy: dict) -> list[str]:
+    notes = []
+    for index, statement in enumerate(iam_policy.statements(policy)):
+        actions = statement.get("Action", [])
+        if model.REENCRYPT_TYPO in ([actions] if isinstance(actions, str) else actions):
+            notes.append(
+                f"warning: statement {quote(iam_policy.label(statement, index))} lists "
+                f"{model.REENCRYPT_TYPO}, which is not an action and grants nothing; "
+                f"{model.REENCRYPT_ACTIONS[0]} covers {' and '.join(model.REENCRYPT_COVERS)}"
+            )
+    return notes
+
+
+def _deny_notes(policy: dict, principal: str, actions: tuple[str, ...]) -> list[str]:
+    notes = []
+    for action, grant in iam_policy.evaluate(policy, principal, actions).items():
+        for label in grant.denied_by:
+            notes.append(f"warning: statement {quote(label)} denies {action} to the principal")
+        for label in grant.may_deny:
+            notes.append(f"warning: statement {quote(label)} may deny {action} (a Condition)")
+    return notes
+
+
+def _finish(before: dict, after: dict, text: str | None, notes: list[str], account) -> Edit:
+    if after is before:
+        return Edit(before, after, text or serialize(before), False, tuple(notes))
+    check_manageable(after, account)
+    return Edit(before, after, serialize(after), True, tuple(notes))
+
+
+# --- The two edits -------------------------------------------------------------------------------
+
+
+def grant(
+    policy: dict,
+    profile: model.Profile,
+    principal: str,
+    account: str | None,
+    text: str | None = None,
+) -> Edit:
+    """The policy with the profile's actions granted to `principal` in the profile's statement.
+
+    Unchanged when Allow statements already name the principal (or "*") for every action, whatever
+    their Sid. `text` is the original document, returned as it was when nothing changes.
+    """
+    check_grantee(profile, principal, account)
+    statements = iam_policy.statements(policy)
+    sid = profile.key_policy_sid
+    owned = [i for i, s in enumerate(statements) if s.get("Sid") == sid]
+    actions = iam_policy.real_actions(profile.actions)
+    allows = _document(policy, [s for s in statements if s["Effect"] == iam_policy.ALLOW])
+    grants = iam_policy.evaluate(allows, principal, actions).values()
+    notes = _typo_notes(policy)
+    if all(g.allowed and g.via == iam_policy.VIA_PRINCIPAL for g in grants):
+        by = ", ".join(quote(s) for s in dict.fromkeys(s for g in grants for s in g.statements))
+        notes.insert(0, f"unchanged: {principal} already has the {profile.name} actions ({by})")
+        return _finish(
+            policy, policy, text, notes + _deny_notes(policy, principal, actions), account
+        )
+    if len(owned) > 1:
+        raise InputError(f"policy has {len(owned)} statements with Sid {quote(sid)}; expected one")
+    new = list(statements)
+    if owned:
+        new[owned[0]] = _merged(statements[owned[0]], profile, principal, notes)
+    else:
+        new.append(clickhouse_statement(profile, principal))
+        notes.insert(0, f"granted: added statement {quote(sid)} for {principal}")
+    after = _document(policy, new)
+    return _finish(policy, after, None, notes + _deny_notes(after, principal, actions), account)
+
+
+def _merged(statement: dict, profile: model.Profile, principal: str, notes: list[str]) -> dict:
+    """The profile's own statement with `principal` added and its actions set to the profile's."""
+    sid = statement["Sid"]
+    if not _is_ours(statement):
+        raise InputError(
+            f"statement {quote(sid)} has the Sid cmek writes but another shape (a Condition, "
+            "NotAction, a non-AWS principal or a scoped Resource); rename or fix it by hand"
+        )
+    result = copy.deepcopy(statement)
+    values = aws_principals(statement["Principal"])
+    if principal not in values:
+        result["Principal"] = {"AWS": [*values, principal]}
+        notes.insert(0, f"granted: added {principal} to statement {quote(sid)}")
+    wanted = clickhouse_statement(profile, principal)["Action"]
+    if statement["Action"] != wanted:
+        result["Action"] = wanted
+        notes.insert(
+            0, f"fixed: set the actions of statement {quote(sid)} to the {profile.name} set"
+        )
+    return result
+
+
+def revoke(
+    policy: dict,
+    profile: model.Profile,
+    principal: str,
+    account: str | None,
+    text: str | None = None,
+) -> Edit:
+    """The policy with `principal` taken out of every Allow statement that names it: out of the
+    list where it shares a statement, the statement removed where it was alone. Grants that reach
+    the principal some other way ("*", its account) are reported, not changed."""
+    statements = iam_policy.statements(policy)
+    new, notes = [], []
+    for index, statement in enumerate(statements):
+        if statement["Effect"] != iam_policy.ALLOW or not _names(statement, principal):
+            new.append(statement)
+            continue
+        name = quote(iam_policy.label(statement, index))
+        remaining = _without(statement, principal)
+        if remaining is None:
+            notes.append(f"revoked: removed statement {name} (it named only {principal})")
+        else:
+            new.append(remaining)
+            notes.append(f"revoked: removed {principal} from statement {name}; others kept")
+    after = _document(policy, new) if notes else policy
+    if not notes:
+        notes.append(f"unchanged: no Allow statement names {principal}")
+    notes.extend(_still_granted(after, principal, iam_policy.real_actions(profile.actions)))
+    return _finish(policy, after, text, notes, account)
+
+
+def _still_granted(policy: dict, principal: str, actions: tuple[str, ...]) -> list[str]:
+    grants = iam_policy.evaluate(policy, principal, actions).values()
+    labels = dict.fromkeys(s for g in grants if not g.denied_by for s in g.statements)
+    return [
+        f'warning: {principal} is still allowed by statement {quote(label)} (it names "*" or '
+        "its account); edit it by hand if that is not intended"
+        for label in labels
+    ]

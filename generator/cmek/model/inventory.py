@@ -1,0 +1,346 @@
+"""Deny by default: the complete inventory of every artifact that `cmek check` holds.
+
+A resource, block, argument, parameter constraint or grant not stated here is a finding,
+however it got there (checks/inventory.py, parameters.py, grants.py, docs_links.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cmek.model.aws_rules import (
+    EXTERNAL_ID_MAX,
+    EXTERNAL_ID_PATTERN,
+    KEY_ARN_PATTERN,
+    ROLE_ARN_PATTERN,
+)
+from cmek.model.cloudformation import (
+    ALIAS_LOGICAL_ID,
+    COND_CREATE_KEY,
+    COND_CREATE_ROLE,
+    KEEP_V1_ACCESS_VALUES,
+    KEY_LOGICAL_ID,
+    KMS_CREATE_VALUE,
+    PARAM_ENCRYPTION_ROLE_ARN,
+    PARAM_KEEP_V1_ACCESS,
+    ROLE_LOGICAL_ID,
+    STACK_COMBINED,
+    STACK_EXISTING_KEY,
+    STACK_NEW_KEY,
+    STACK_V2_NEW_KEY,
+    Mode,
+    Param,
+    Stack,
+)
+from cmek.model.contract import ASSUME_ROLE_ACTION
+from cmek.model.examples import EXAMPLE_ACCOUNT
+from cmek.model.terraform import (
+    CLICKHOUSE_PROVIDER_NAME,
+    CLICKHOUSE_SERVICE_RESOURCE,
+    CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
+    TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
+    TF_EXAMPLE_PATHS,
+    TfModule,
+    TfVar,
+)
+
+# --- Deny by default (issue 12, GATE): the complete inventory of every artifact -----------------
+# `cmek check` compares what a dist holds with these (checks/inventory.py, parameters.py,
+# grants.py, docs_links.py): a resource, block, argument, parameter constraint or grant that is not
+# stated here is a finding, however it got there.
+CFN_TEMPLATE_SECTIONS: tuple[str, ...] = (
+    "AWSTemplateFormatVersion",
+    "Description",
+    "Metadata",
+    "Parameters",
+    "Rules",
+    "Conditions",
+    "Resources",
+    "Outputs",
+)
+# Resource attributes every resource may carry; the others are listed per resource.
+CFN_BASE_ATTRIBUTES: tuple[str, ...] = ("Type", "Properties", "Condition")
+
+
+@dataclass(frozen=True)
+class CfnResource:
+    """One resource a stack creates: logical ID, type, its other attributes and its properties."""
+
+    logical_id: str
+    type: str
+    attributes: tuple[str, ...]
+    properties: tuple[str, ...]
+
+
+CFN_ROLE = CfnResource(
+    ROLE_LOGICAL_ID,
+    "AWS::IAM::Role",
+    ("Metadata",),
+    ("RoleName", "Description", "AssumeRolePolicyDocument", "Policies"),
+)
+CFN_KEY = CfnResource(
+    KEY_LOGICAL_ID,
+    "AWS::KMS::Key",
+    ("DeletionPolicy", "UpdateReplacePolicy"),
+    ("Description", "KeySpec", "KeyUsage", "EnableKeyRotation", "PendingWindowInDays", "KeyPolicy"),
+)
+CFN_ALIAS = CfnResource(ALIAS_LOGICAL_ID, "AWS::KMS::Alias", (), ("AliasName", "TargetKeyId"))
+# What each mode creates; the combined template puts each mode's resources under its condition.
+CFN_RESOURCES_BY_MODE: dict[Mode, tuple[CfnResource, ...]] = {
+    Mode.EXISTING_KEY: (CFN_ROLE,),
+    Mode.NEW_KEY: (CFN_KEY, CFN_ALIAS),
+}
+CFN_MODE_CONDITIONS: dict[Mode, str] = {
+    Mode.EXISTING_KEY: COND_CREATE_ROLE,
+    Mode.NEW_KEY: COND_CREATE_KEY,
+}
+
+
+def cfn_inventory(stack: Stack) -> dict[str, tuple[CfnResource, str | None]]:
+    """Every resource of `stack`'s template by logical ID, with the condition it must carry."""
+    return {
+        resource.logical_id: (resource, CFN_MODE_CONDITIONS[mode] if stack.combined else None)
+        for mode in stack.modes
+        for resource in CFN_RESOURCES_BY_MODE[mode]
+    }
+
+
+# Parameter constraints, per stack. CloudFormation enforces these on every value a console link or
+# a user passes, so a widened one (`AllowedPattern: '.*'`) lets any principal or key in.
+CFN_CONSTRAINT_KEYS: tuple[str, ...] = (
+    "Type",
+    "AllowedPattern",
+    "AllowedValues",
+    "MinLength",
+    "MaxLength",
+    "MinValue",
+    "MaxValue",
+    "Default",
+    "NoEcho",
+)
+# Stands for the principal the config names for v1 (the ClickHouseRole default).
+CONFIGURED_PRINCIPAL = "<configured v1 principal>"
+_ROLE_PARAM = {
+    "Type": "String",
+    "AllowedPattern": ROLE_ARN_PATTERN,
+    "Default": CONFIGURED_PRINCIPAL,
+}
+_KEY_ARNS_REQUIRED = {"Type": "CommaDelimitedList", "AllowedPattern": KEY_ARN_PATTERN}
+_KEY_ARNS_OPTIONAL = {
+    "Type": "CommaDelimitedList",
+    "AllowedPattern": f"({KEY_ARN_PATTERN})?",
+    "Default": "",
+}
+_EXTERNAL_ID_PARAM = {
+    "Type": "String",
+    "AllowedPattern": EXTERNAL_ID_PATTERN,
+    "MaxLength": EXTERNAL_ID_MAX,
+    "Default": "",
+}
+_KMS_CREATE_PARAM = {
+    "Type": "String",
+    "AllowedValues": [KMS_CREATE_VALUE[Mode.NEW_KEY], KMS_CREATE_VALUE[Mode.EXISTING_KEY]],
+    "Default": KMS_CREATE_VALUE[Mode.NEW_KEY],
+}
+_ENCRYPTION_ROLE_OPTIONAL = {
+    "Type": "String",
+    "AllowedPattern": f"({ROLE_ARN_PATTERN})?",
+    "Default": "",
+}
+_ENCRYPTION_ROLE_REQUIRED = {"Type": "String", "AllowedPattern": ROLE_ARN_PATTERN}
+_KEEP_V1_PARAM = {
+    "Type": "String",
+    "AllowedValues": list(KEEP_V1_ACCESS_VALUES),
+    "Default": KEEP_V1_ACCESS_VALUES[0],
+}
+CFN_PARAMETERS: dict[str, dict[str, dict[str, object]]] = {
+    STACK_EXISTING_KEY.slug: {
+        Param.CLICKHOUSE_ROLE.value: _ROLE_PARAM,
+        Param.KEY_ARNS.value: _KEY_ARNS_REQUIRED,
+        Param.EXTERNAL_ID.value: _EXTERNAL_ID_PARAM,
+    },
+    STACK_NEW_KEY.slug: {
+        Param.CLICKHOUSE_ROLE.value: _ROLE_PARAM,
+        PARAM_ENCRYPTION_ROLE_ARN: _ENCRYPTION_ROLE_OPTIONAL,
+        PARAM_KEEP_V1_ACCESS: _KEEP_V1_PARAM,
+    },
+    STACK_COMBINED.slug: {
+        Param.KMS_CREATE.value: _KMS_CREATE_PARAM,
+        Param.CLICKHOUSE_ROLE.value: _ROLE_PARAM,
+        Param.KEY_ARNS.value: _KEY_ARNS_OPTIONAL,
+        Param.EXTERNAL_ID.value: _EXTERNAL_ID_PARAM,
+        PARAM_ENCRYPTION_ROLE_ARN: _ENCRYPTION_ROLE_OPTIONAL,
+        PARAM_KEEP_V1_ACCESS: _KEEP_V1_PARAM,
+    },
+    STACK_V2_NEW_KEY.slug: {PARAM_ENCRYPTION_ROLE_ARN: _ENCRYPTION_ROLE_REQUIRED},
+}
+
+# Terraform: the top-level block kinds a module or example may hold, and per directory every
+# resource, data, module and provider block with its arguments (nested blocks included). Module
+# blocks name their source; anything else (an aws_iam_role_policy_attachment, an aws_kms_grant, a
+# module from elsewhere, a provisioner, an inline_policy) is a finding.
+TF_BLOCK_KINDS: tuple[str, ...] = (
+    "terraform",
+    "variable",
+    "output",
+    "locals",
+    "provider",
+    "resource",
+    "data",
+    "module",
+)
+TF_INVENTORIED_KINDS: tuple[str, ...] = ("provider", "resource", "data", "module")
+
+
+@dataclass(frozen=True)
+class TfBlock:
+    """One block: kind, labels (type and name, or the provider's / module's name), arguments."""
+
+    kind: str
+    labels: tuple[str, ...]
+    arguments: tuple[str, ...]
+    source: str | None = None
+
+
+_TF_IDENTITY = (
+    TfBlock("data", ("aws_caller_identity", "current"), ()),
+    TfBlock("data", ("aws_partition", "current"), ()),
+)
+_TF_AWS_PROVIDER = TfBlock("provider", ("aws",), ("region",))
+# Both new-key examples call cmek-new-key with the same arguments.
+_TF_NEW_KEY_MODULE = TfBlock(
+    "module",
+    ("cmek",),
+    (
+        "source",
+        TfVar.PROFILE,
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ALIAS_NAME,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+    ),
+    f"../../modules/{TfModule.NEW_KEY.value}",
+)
+TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
+    TfModule.POLICY.path: (),
+    TfModule.EXISTING_KEY.path: (
+        *_TF_IDENTITY,
+        TfBlock(
+            "module",
+            ("policy",),
+            (
+                "source",
+                TfVar.CLICKHOUSE_ROLE_ARN,
+                TfVar.ACCOUNT_ID,
+                TfVar.PARTITION,
+                TfVar.KMS_KEY_ARNS,
+                TfVar.EXTERNAL_ID,
+            ),
+            "../cmek-policy",
+        ),
+        TfBlock(
+            "resource",
+            ("aws_iam_role", "this"),
+            (
+                "name",
+                "name_prefix",
+                "path",
+                "description",
+                "assume_role_policy",
+                "permissions_boundary",
+                "tags",
+                "lifecycle",
+            ),
+        ),
+        TfBlock("resource", ("aws_iam_role_policy", "this"), ("name", "role", "policy")),
+    ),
+    TfModule.NEW_KEY.path: (
+        *_TF_IDENTITY,
+        TfBlock(
+            "module",
+            ("policy",),
+            (
+                "source",
+                TfVar.PROFILE,
+                TfVar.CLICKHOUSE_ROLE_ARN,
+                TfVar.ACCOUNT_ID,
+                TfVar.PARTITION,
+                TfVar.KEY_ADMINISTRATOR_ARNS,
+            ),
+            "../cmek-policy",
+        ),
+        TfBlock(
+            "resource",
+            ("aws_kms_key", "this"),
+            (
+                "description",
+                "key_usage",
+                "customer_master_key_spec",
+                "enable_key_rotation",
+                "deletion_window_in_days",
+                "multi_region",
+                "policy",
+                "tags",
+                "lifecycle",
+            ),
+        ),
+        TfBlock("resource", ("aws_kms_alias", "this"), ("name", "target_key_id")),
+    ),
+    TF_EXAMPLE_PATHS[Mode.EXISTING_KEY]: (
+        _TF_AWS_PROVIDER,
+        TfBlock(
+            "module",
+            ("cmek",),
+            ("source", TfVar.CLICKHOUSE_ROLE_ARN, TfVar.KMS_KEY_ARNS, TfVar.EXTERNAL_ID),
+            f"../../modules/{TfModule.EXISTING_KEY.value}",
+        ),
+    ),
+    TF_EXAMPLE_PATHS[Mode.NEW_KEY]: (
+        _TF_AWS_PROVIDER,
+        _TF_NEW_KEY_MODULE,
+    ),
+    TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2: (
+        _TF_AWS_PROVIDER,
+        TfBlock(
+            "provider",
+            (CLICKHOUSE_PROVIDER_NAME,),
+            (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
+        ),
+        TfBlock(
+            "resource",
+            (CLICKHOUSE_SERVICE_RESOURCE, "this"),
+            (
+                "name",
+                "cloud_provider",
+                TfVar.REGION,
+                "password_hash",
+                TfVar.IP_ACCESS,
+                "transparent_data_encryption",
+            ),
+        ),
+        _TF_NEW_KEY_MODULE,
+        TfBlock(
+            "resource",
+            (CLICKHOUSE_TDE_ASSOCIATION_RESOURCE, "this"),
+            ("service_id", "key_id"),
+        ),
+    ),
+}
+
+# Effective grants: what the checks probe each policy with, besides the principals and actions it
+# names. A principal of another account and one of the key's own account (which may use the key
+# only through the account-root statement and its own IAM policies), a key that is not one of
+# KMSKeyArns, and actions of other services (a `*` or NotAction grants those too).
+PROBE_FOREIGN_PRINCIPAL = "arn:aws:iam::999988887777:role/cmek-probe"
+PROBE_ACCOUNT_PRINCIPAL = f"arn:aws:iam::{EXAMPLE_ACCOUNT}:role/cmek-probe"
+PROBE_FOREIGN_KEY_ARN = (
+    "arn:aws:kms:us-east-1:999988887777:key/00000000-0000-0000-0000-000000000000"
+)
+PROBE_ACTIONS: tuple[str, ...] = (
+    ASSUME_ROLE_ACTION,
+    "sts:TagSession",
+    "iam:PassRole",
+    "iam:CreateUser",
+    "s3:GetObject",
+)
+# The key administrators the Terraform check passes cmek-policy (the modules' optional input).
+SAMPLE_KEY_ADMINISTRATOR_ARN = f"arn:aws:iam::{EXAMPLE_ACCOUNT}:role/key-admin"

@@ -1,0 +1,210 @@
+"""Terraform artifact names: modules, variables, outputs, file sets, provider pins."""
+
+from __future__ import annotations
+
+import enum
+
+from cmek.model.cloudformation import Mode, Output
+from cmek.model.contract import V1
+
+# --- Terraform names (a contract: module users pass these variables and read these outputs) ----
+TERRAFORM_DIR = "terraform"
+TERRAFORM_MODULES_DIR = f"{TERRAFORM_DIR}/modules"
+TERRAFORM_EXAMPLES_DIR = f"{TERRAFORM_DIR}/examples"
+# Where `terraform test` looks inside a module by default.
+TERRAFORM_TESTS_DIR = "tests"
+# `terraform test` with `expect_failures` on variables arrived in Terraform 1.6, and validation
+# conditions that read another variable (clickhouse_role_arn's rules depend on the profile) in 1.9.
+TERRAFORM_REQUIRED_VERSION = ">= 1.9"
+AWS_PROVIDER_SOURCE = "hashicorp/aws"
+# The modules use long-standing resources and arguments present in provider 5.x and 6.x (read, not
+# validated offline); a new major version is a deliberate bump after review.
+AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
+# The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN, and
+# for v2 its grant, a missing role, the v1 role given as v2's, an unknown profile.
+TERRAFORM_TEST_MIN_RUNS = 8
+
+
+class TfModule(enum.StrEnum):
+    """Module directories under terraform/modules; `source` paths and the docs use them."""
+
+    POLICY = "cmek-policy"
+    EXISTING_KEY = "cmek-existing-key"
+    NEW_KEY = "cmek-new-key"
+
+    @property
+    def path(self) -> str:
+        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
+
+
+class TfVar(enum.StrEnum):
+    """Variable names; module users and the examples' tfvars pass them."""
+
+    PROFILE = "profile"
+    CLICKHOUSE_ROLE_ARN = "clickhouse_role_arn"
+    ACCOUNT_ID = "account_id"
+    PARTITION = "partition"
+    KMS_KEY_ARNS = "kms_key_arns"
+    EXTERNAL_ID = "external_id"
+    KEY_ADMINISTRATOR_ARNS = "key_administrator_arns"
+    ROLE_NAME = "role_name"
+    ROLE_NAME_PREFIX = "role_name_prefix"
+    ROLE_PATH = "role_path"
+    ROLE_PERMISSIONS_BOUNDARY = "role_permissions_boundary"
+    ALIAS_NAME = "alias_name"
+    DESCRIPTION = "description"
+    MULTI_REGION = "multi_region"
+    DELETION_WINDOW_IN_DAYS = "deletion_window_in_days"
+    TAGS = "tags"
+    REGION = "region"
+    # The ClickHouse provider example's: the provider's own variable names, then the service's.
+    ORGANIZATION_ID = "organization_id"
+    TOKEN_KEY = "token_key"
+    TOKEN_SECRET = "token_secret"
+    SERVICE_NAME = "service_name"
+    SERVICE_PASSWORD_HASH = "service_password_hash"
+    IP_ACCESS = "ip_access"
+
+
+class TfOutput(enum.StrEnum):
+    """Output names; users read them (`terraform output`) and paste ARNs into the console."""
+
+    KEY_POLICY_JSON = "key_policy_json"
+    CLICKHOUSE_STATEMENT_JSON = "clickhouse_statement_json"
+    TRUST_POLICY_JSON = "trust_policy_json"
+    ROLE_POLICY_JSON = "role_policy_json"
+    ROLE_ARN = "role_arn"
+    KEY_ARN = "key_arn"
+    KEY_ARNS = "key_arns"
+    KEY_ID = "key_id"
+    ALIAS_NAME = "alias_name"
+    ALIAS_ARN = "alias_arn"
+    SERVICE_ID = "service_id"
+    ENCRYPTION_ROLE_ID = "encryption_role_id"
+
+
+TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
+    TfModule.POLICY: (
+        TfVar.PROFILE,
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ACCOUNT_ID,
+        TfVar.PARTITION,
+        TfVar.KMS_KEY_ARNS,
+        TfVar.EXTERNAL_ID,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+    ),
+    TfModule.EXISTING_KEY: (
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.KMS_KEY_ARNS,
+        TfVar.EXTERNAL_ID,
+        TfVar.ROLE_NAME,
+        TfVar.ROLE_NAME_PREFIX,
+        TfVar.ROLE_PATH,
+        TfVar.ROLE_PERMISSIONS_BOUNDARY,
+        TfVar.TAGS,
+    ),
+    TfModule.NEW_KEY: (
+        TfVar.PROFILE,
+        TfVar.CLICKHOUSE_ROLE_ARN,
+        TfVar.ALIAS_NAME,
+        TfVar.DESCRIPTION,
+        TfVar.MULTI_REGION,
+        TfVar.KEY_ADMINISTRATOR_ARNS,
+        TfVar.DELETION_WINDOW_IN_DAYS,
+        TfVar.TAGS,
+    ),
+}
+TF_OUTPUTS: dict[TfModule, tuple[TfOutput, ...]] = {
+    TfModule.POLICY: (
+        TfOutput.KEY_POLICY_JSON,
+        TfOutput.CLICKHOUSE_STATEMENT_JSON,
+        TfOutput.TRUST_POLICY_JSON,
+        TfOutput.ROLE_POLICY_JSON,
+    ),
+    TfModule.EXISTING_KEY: (TfOutput.ROLE_ARN, TfOutput.KEY_ARN, TfOutput.KEY_ARNS),
+    TfModule.NEW_KEY: (
+        TfOutput.KEY_ARN,
+        TfOutput.KEY_ID,
+        TfOutput.ALIAS_NAME,
+        TfOutput.ALIAS_ARN,
+    ),
+}
+# Each CloudFormation stack's Terraform twin; its example root module is examples/<mode>.
+TF_MODULE_BY_MODE: dict[Mode, TfModule] = {
+    Mode.EXISTING_KEY: TfModule.EXISTING_KEY,
+    Mode.NEW_KEY: TfModule.NEW_KEY,
+}
+# Terraform names of CloudFormation parameters and outputs (same value, same contract).
+TF_OUTPUT_BY_OUTPUT: dict[Output, TfOutput] = {
+    Output.ROLE_ARN: TfOutput.ROLE_ARN,
+    Output.KEY_ARN: TfOutput.KEY_ARN,
+    Output.KEY_ARNS: TfOutput.KEY_ARNS,
+}
+
+# --- Terraform file sets (issue 11: spelled once, read by the renderer and the checks) ----------
+TF_MODULE_FILES: tuple[str, ...] = (
+    "main.tf",
+    "variables.tf",
+    "outputs.tf",
+    "versions.tf",
+    "README.md",
+)
+TF_EXAMPLE_FILES: tuple[str, ...] = (*TF_MODULE_FILES, "terraform.tfvars.example")
+TF_TESTS_SUFFIX = ".tftest.hcl"
+# Each mode's example root module.
+TF_EXAMPLE_PATHS: dict[Mode, str] = {
+    mode: f"{TERRAFORM_EXAMPLES_DIR}/{mode.value}" for mode in TF_MODULE_BY_MODE
+}
+# Terraform: the example that creates a ClickHouse service, its key and the association in one
+# apply (the profile variable and the statement-only output are TfVar.PROFILE and
+# TfOutput.CLICKHOUSE_STATEMENT_JSON).
+TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2 = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provider-v2"
+CLICKHOUSE_PROVIDER_SOURCE = "ClickHouse/clickhouse"
+# transparent_data_encryption.role_id and the key association resource arrived in 3.5.0.
+CLICKHOUSE_PROVIDER_VERSION = ">= 3.5.0, < 4.0.0"
+
+
+# --- Terraform, CMEK v2 (issue 6, V2-TF): the profile, the ClickHouse provider example -------
+# Profiles that grant a role in the customer's account (trust and role policies); v2 grants the
+# service's own role on the key alone, so for it those two outputs are null.
+TF_ROLE_PROFILES: tuple[str, ...] = (V1.name,)
+# The ClickHouse provider's local name, and the cloud of the service the example creates.
+CLICKHOUSE_PROVIDER_NAME = "clickhouse"
+CLICKHOUSE_CLOUD_PROVIDER = "aws"
+# The example's inputs and outputs, in order (the region serves both providers: the key must live
+# in the service's region).
+TF_V2_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
+    TfVar.REGION,
+    TfVar.ORGANIZATION_ID,
+    TfVar.TOKEN_KEY,
+    TfVar.TOKEN_SECRET,
+    TfVar.SERVICE_NAME,
+    TfVar.SERVICE_PASSWORD_HASH,
+    TfVar.IP_ACCESS,
+    TfVar.ALIAS_NAME,
+    TfVar.KEY_ADMINISTRATOR_ARNS,
+)
+TF_V2_EXAMPLE_OUTPUTS: tuple[TfOutput, ...] = (
+    TfOutput.SERVICE_ID,
+    TfOutput.ENCRYPTION_ROLE_ID,
+    *TF_OUTPUTS[TfModule.NEW_KEY],
+)
+# The ClickHouse provider's password_hash: base64 of a SHA-256 digest (32 bytes, one `=` pad).
+SHA256_BASE64_PATTERN = r"[A-Za-z0-9+/]{43}="
+# The ClickHouse provider's resources the example wires together (provider docs, >= 3.5.0).
+CLICKHOUSE_SERVICE_RESOURCE = "clickhouse_service"
+CLICKHOUSE_TDE_ASSOCIATION_RESOURCE = (
+    "clickhouse_service_transparent_data_encryption_key_association"
+)
+# The service's encryption role, as an attribute path of clickhouse_service.
+CLICKHOUSE_ROLE_ID_ATTRIBUTE = "transparent_data_encryption.role_id"
+# Every provider a Terraform configuration here may require: local name -> (source, version).
+TF_PROVIDER_PINS: dict[str, tuple[str, str]] = {
+    "aws": (AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION),
+    CLICKHOUSE_PROVIDER_NAME: (CLICKHOUSE_PROVIDER_SOURCE, CLICKHOUSE_PROVIDER_VERSION),
+}
+# cmek-policy's local that maps a profile to its own principal (only v1 has one).
+TF_DEFAULT_PRINCIPALS_LOCAL = "default_principals"
+# A scanner rule the Terraform files meet by a written suppression instead of a change:
+# `# cmek:suppress RULE: reason` in the resource block (CloudFormation: the resource's Metadata).
+SUPPRESS_MARKER = "cmek:suppress"

@@ -1,0 +1,79 @@
+"""dist/README.md: what each published artifact is, rendered from the model with Jinja2.
+
+It leads with v2 (what a customer sets up today) and labels v1 as legacy; every name, action and
+link comes from the model and the links renderer.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from cmek import model
+from cmek.config import Config
+from cmek.render import links, templating
+
+
+def _region_links(config: Config) -> tuple[dict[str, dict[str, str]], dict[str, str]]:
+    """({region: {mode: url}} of the combined v1 template, {region: url} of the v2 template)."""
+    combined: dict[str, dict[str, str]] = {}
+    v2: dict[str, str] = {}
+    for link in links.links(config):
+        if link.template == model.STACK_COMBINED.filename:
+            combined.setdefault(link.region, {})[link.mode] = link.url
+        elif link.template == model.STACK_V2_NEW_KEY.filename:
+            v2[link.region] = link.url
+    return combined, v2
+
+
+def render(config: Config, files: dict[str, str]) -> str:
+    from cmek.render import cloudformation
+
+    region_links, v2_links = _region_links(config)
+    stack_params = {}
+    stack_outputs = {}
+    for stack in model.STACKS:
+        template = cloudformation.build(stack, config)
+        stack_params[stack.slug] = [f"`{name}`" for name in template.parameters]
+        stack_outputs[stack.slug] = [f"`{name}`" for name in template.outputs]
+    terraform_dirs = sorted(
+        {str(Path(p).parent) for p in files if p.startswith("terraform/") and p.endswith(".tf")}
+    )
+    return (
+        templating.environment("docs")
+        .get_template("README.md.j2")
+        .render(
+            version=model.VERSION,
+            v1=model.V1,
+            v2=model.V2,
+            v1_principal=config.principal if config.profile == model.V1 else model.V1.principal,
+            v2_stack=model.STACK_V2_NEW_KEY,
+            v1_stacks=[s for s in model.STACKS if s.profile == model.V1],
+            stack_params=stack_params,
+            stack_outputs=stack_outputs,
+            labels=model.PARAM_LABELS,
+            descriptions=model.PARAM_DESCRIPTIONS,
+            role_param=model.PARAM_ENCRYPTION_ROLE_ARN,
+            keep_param=model.PARAM_KEEP_V1_ACCESS,
+            keep_values=model.KEEP_V1_ACCESS_VALUES,
+            role_label=model.ENCRYPTION_ROLE_LABEL,
+            role_description=model.ENCRYPTION_ROLE_DESCRIPTION,
+            keep_description=model.KEEP_V1_ACCESS_DESCRIPTION,
+            key_arn_output=model.Output.KEY_ARN.value,
+            v2_sid=model.KEY_POLICY_V2_SID,
+            reencrypt=model.REENCRYPT_ACTIONS[0],
+            reencrypt_covers=" and ".join(f"`{a}`" for a in model.REENCRYPT_COVERS),
+            check_minutes=model.CLICKHOUSE_CHECK_INTERVAL_SECONDS // 60,
+            combined=model.STACK_COMBINED.filename,
+            layout=links.layout_comment(config).removeprefix("# "),
+            region_links=region_links,
+            v2_links=v2_links,
+            links_file=model.LINKS_FILE,
+            external_id_param=model.Param.EXTERNAL_ID.value,
+            snippet_file=model.SNIPPET_FILE,
+            terraform_files=terraform_dirs,
+        )
+    )
+
+
+def artifacts(config: Config, files: dict[str, str]) -> dict[str, str]:
+    return {model.DOCS_FILE: render(config, files)}
