@@ -33,8 +33,8 @@ from cmek.model import Mode, Param, TfModule, TfOutput, TfVar
 
 REPO = Path(__file__).resolve().parent.parent
 SCANNERS_SCRIPT = REPO / "scripts" / "scanners.py"
-# CI copies shared/ beside the clean clone; locally it sits beside the working tree the same way.
-GUARD_RULES = REPO.parent / "shared" / "guard-rules"
+# AWS's Guard rules, copied into the repository with their licence and provenance (README there).
+GUARD_RULES = REPO / "tests" / "vendor" / "aws-guard-rules"
 SCANNER_TIMEOUT = 300
 # The v2 profile names each service's own role; any role ARN builds its artifacts.
 V2_PRINCIPAL = model.EXAMPLE_ROLE_ARN
@@ -562,20 +562,13 @@ def test_parliament_catches_the_reencrypt_typo(scanner_venv: Path, tmp_path: Pat
 # --- Guard (cfn-guard-rs) --------------------------------------------------------------------
 
 
-def _guard_rule_files() -> list[Any]:
+def _guard_rule_files() -> list[str]:
     """One test per rule file (the Role's inline policy is suppressed with a reason)."""
-    if not GUARD_RULES.is_dir():
-        return [pytest.param(None, id="guard-rules-missing")]
-    names = sorted(p.name for p in GUARD_RULES.glob(f"*{SCANNERS.GUARD_SUFFIX}"))
-    return names
+    return sorted(p.name for p in GUARD_RULES.glob(f"*{SCANNERS.GUARD_SUFFIX}"))
 
 
 def _require_guard_rules() -> Path:
-    if not GUARD_RULES.is_dir():
-        pytest.fail(
-            f"AWS Guard rules not found at {GUARD_RULES}: CI copies shared/ beside the repository "
-            "(shared/guard-rules/*.guard)"
-        )
+    assert _guard_rule_files(), f"no Guard rules in {GUARD_RULES}"
     return GUARD_RULES
 
 
@@ -622,10 +615,8 @@ def guard_suppressions(guard_dir: Path) -> dict[tuple[str, str, str], str]:
 
 @pytest.mark.parametrize("rule_file", _guard_rule_files())
 def test_guard_rule_file_finds_nothing(
-    guard: dict[str, Any], guard_dir: Path, rule_file: str | None
+    guard: dict[str, Any], guard_dir: Path, rule_file: str
 ) -> None:
-    if rule_file is None:
-        _require_guard_rules()
     if rule_file in guard["empty_rule_files"]:
         # The registry keeps placeholders for Config rules with no CloudFormation form.
         text = (GUARD_RULES / rule_file).read_text(encoding="utf-8")

@@ -123,3 +123,53 @@ CLICKHOUSE_V1_ACCOUNT = CLICKHOUSE_PRINCIPAL.split(":")[4]
 # The v1 role's name: given as a v2 principal, in ClickHouse's account or (copied wrongly) in the
 # customer's own, it is a mistake the modules reject.
 CLICKHOUSE_V1_ROLE_NAME = CLICKHOUSE_PRINCIPAL.split(":role/", 1)[1]
+
+# --- ClickHouse Cloud as it runs CMEK today (v2) -------------------------------------------------
+# Source for this section: ClickHouse's docs (clickhouse.com/docs/cloud/security/cmek and
+# docs/cloud/reference/05_supported-regions.md) and its Terraform provider v3.25.3, as vendored in
+# tests/vendor/terraform-provider-clickhouse (README there).
+CLICKHOUSE_CMEK_DOCS_URL = "https://clickhouse.com/docs/cloud/security/cmek"
+CLICKHOUSE_REGIONS_DOCS_URL = "https://clickhouse.com/docs/cloud/reference/supported-regions"
+# CMEK v1 ended on this day: services not migrated were moved to ClickHouse-managed keys.
+CMEK_V1_END_DATE = "2026-06-01"
+# Where a service shows its encryption principal in the ClickHouse Cloud console (per service).
+ENCRYPTION_PRINCIPAL_CONSOLE_PLACE = 'the service\'s Settings, "Network security information"'
+ENCRYPTION_ROLE_CONSOLE_FIELD = "Encryption role ID (AWS)"
+ENCRYPTION_SERVICE_ACCOUNT_CONSOLE_FIELD = "Encryption Service Account (GCP)"
+# Where the key ARN (AWS) or key resource path (GCP) is pasted.
+KEY_CONSOLE_SECTION = 'the service\'s Settings, "Transparent Data Encryption"'
+# The name shape of a service's v2 encryption role in ClickHouse's accounts (`CH-TDE-...`), as the
+# console shows it; ClickHouse does not document the shape, so it only helps `cmek audit` recognise
+# a v2 grant when the caller names no ClickHouse account (an extra account is still accepted).
+V2_ROLE_NAME_PREFIX = "CH-TDE-"
+V2_ROLE_NAME_PATTERN = rf"{V2_ROLE_NAME_PREFIX}[A-Za-z0-9+=,.@_-]+"
+# ClickHouse Cloud's AWS regions (supported-regions page): generally available, on request, and
+# the two added in 2026-08. v2 links, the launch page and the v2 example offer exactly these.
+CLICKHOUSE_AWS_REGIONS_GA: tuple[str, ...] = (
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-south-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "eu-central-1",
+    "eu-west-1",
+    "eu-west-2",
+    "us-east-1",
+    "us-east-2",
+    "us-west-2",
+    "il-central-1",
+)
+CLICKHOUSE_AWS_REGIONS_ON_REQUEST: tuple[str, ...] = (
+    "ca-central-1",
+    "af-south-1",
+    "eu-north-1",
+    "sa-east-1",
+    "ap-southeast-3",
+    "ap-east-1",
+    "mx-central-1",
+    "ap-east-2",
+    "ap-southeast-5",
+)
+CLICKHOUSE_AWS_REGIONS: tuple[str, ...] = tuple(
+    sorted(CLICKHOUSE_AWS_REGIONS_GA + CLICKHOUSE_AWS_REGIONS_ON_REQUEST)
+)
