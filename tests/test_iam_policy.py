@@ -167,6 +167,26 @@ def test_not_principal_with_deny_assumed_role_session():
     assert not one(missing_role, SESSION, "kms:Decrypt").allowed
 
 
+def test_not_principal_deny_reaches_a_roles_sessions():
+    # IAM User Guide, "NotPrincipal": for a role, list the assumed-role session ARN as well as the
+    # role and its account; a role is used through its sessions, so a Deny listing only the role
+    # and the account still denies every session (ClickHouse calls KMS from a session of the role).
+    # moto does not model this (it enforces no key policy), so the rule is tested on AWS's own
+    # documented example here, offline.
+    role_and_account = not_principal_deny(READ_ONLY_ROLE, "444455556666")
+    assert one(role_and_account, READ_ONLY_ROLE, "kms:Decrypt").denied_by == ("DenyAllBut",)
+    assert one(role_and_account, SESSION, "kms:Decrypt").denied_by == ("DenyAllBut",)
+    # Listing one session spares that session only: another one may be denied, so a verdict that
+    # must hold for every request (the role's) is not "allowed", and says which statement may deny.
+    documented = not_principal_deny(SESSION, READ_ONLY_ROLE, "444455556666")
+    verdict = one(documented, READ_ONLY_ROLE, "kms:Decrypt")
+    assert not verdict.allowed and verdict.may_deny == ("DenyAllBut",)
+    other_session = SESSION.replace("/audit-app", "/other-app")
+    assert one(documented, other_session, "kms:Decrypt").denied_by == ("DenyAllBut",)
+    # Everyone spared: nothing is denied.
+    assert one(not_principal_deny("*"), READ_ONLY_ROLE, "kms:Decrypt").allowed
+
+
 def test_not_principal_with_allow_is_refused():
     with pytest.raises(InputError, match="NotPrincipal with Allow"):
         iam_policy.load(
@@ -351,6 +371,8 @@ def test_statement_as_object_and_action_as_string():
         ('{"Statement": {"Effect": "Allow", "Action": "a:b", "Bogus": 1}}', "unknown element"),
         ('{"Statement": [], "Statement": []}', "duplicate key"),
         ("[" * 100_000, "not JSON"),
+        ('{"Statement": {"Effect": "Allow", "Action": "a:b", "Sid": NaN}}', "NaN"),
+        ('{"Statement": {"Effect": "Allow", "Action": "a:b", "Sid": -Infinity}}', "Infinity"),
     ],
 )
 def test_malformed_documents_are_one_line_input_errors(document, message):

@@ -17,7 +17,10 @@ that key policies use are kept here, in one module:
   root ARN or a bare account id names the account. A role ARN also matches the role's sessions
   (`arn:aws:sts::ACCT:assumed-role/NAME/SESSION`). NotPrincipal is only valid with Deny (AWS); it
   excludes a principal only when every identity AWS evaluates for it is listed (its account, its
-  role, its session), as AWS documents for NotPrincipal.
+  role, its session), as AWS documents for NotPrincipal. A role ARN is evaluated as the sessions
+  that use it (ClickHouse calls KMS from a session of the role): a Deny whose NotPrincipal lists
+  the role and its account but no session of it applies to every session; one that also lists a
+  session of the role *may* deny (it spares only that session name, which cmek cannot know).
 - Resource/NotResource: ARN wildcards, case-sensitive. A statement with neither (a role's trust
   policy) applies to the resource it is attached to.
 - Explicit Deny wins over any Allow.
@@ -43,6 +46,8 @@ DENY = "Deny"
 # Grant.via values.
 VIA_PRINCIPAL = "principal"
 VIA_ACCOUNT = "account"
+# A NotPrincipal Deny that spares only named sessions of a role: it may apply (_not_principal_via).
+_VIA_OTHER_SESSIONS = "other-sessions"
 KMS_SERVICE = "kms"
 ANY = "*"
 
@@ -97,7 +102,9 @@ def load(document: str | dict) -> dict:
     """
     if isinstance(document, str):
         try:
-            policy = json.loads(document, object_pairs_hook=_no_duplicates)
+            policy = json.loads(
+                document, object_pairs_hook=_no_duplicates, parse_constant=_no_constant
+            )
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"policy is not JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
@@ -137,6 +144,11 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
             raise InputError(f"policy: duplicate key {quote(key)}")
         result[key] = value
     return result
+
+
+def _no_constant(name: str) -> Any:
+    """NaN and Infinity are not JSON (RFC 8259) and IAM refuses them; Python's json accepts them."""
+    raise InputError(f"policy: {quote(name)} is not a JSON value")
 
 
 def _check_statement(statement: Mapping[str, Any], index: int) -> None:
@@ -272,6 +284,8 @@ class _Identity:
 
     own: frozenset[str]
     root: str
+    # The role's session ARN prefix when a role ARN was given: AWS evaluates its sessions.
+    sessions: str = ""
 
 
 def _canonical(value: str) -> str:
@@ -293,9 +307,13 @@ def _identity(principal: str) -> _Identity:
         return _Identity(frozenset({principal}), "")
     own = {principal}
     parts = match["resource"].split("/")
+    partition, account = match["partition"], match["account"]
+    sessions = ""
     if match["service"] == "sts" and parts[0] == "assumed-role" and len(parts) == 3:
-        own.add(f"arn:{match['partition']}:iam::{match['account']}:role/{parts[1]}")
-    return _Identity(frozenset(own), f"arn:{match['partition']}:iam::{match['account']}:root")
+        own.add(f"arn:{partition}:iam::{account}:role/{parts[1]}")
+    elif match["service"] == "iam" and parts[0] == "role":
+        sessions = f"arn:{partition}:sts::{account}:assumed-role/{parts[-1]}/"
+    return _Identity(frozenset(own), f"arn:{partition}:iam::{account}:root", sessions)
 
 
 def _principal_values(element: Any) -> frozenset[str]:
@@ -312,15 +330,29 @@ def _principal_via(statement: Mapping[str, Any], identity: _Identity) -> str:
     """How the statement's Principal/NotPrincipal reaches the identity: "principal", "account",
     or "" (it does not apply)."""
     if "NotPrincipal" in statement:
-        listed = _principal_values(statement["NotPrincipal"])
-        excluded = ANY in listed or (identity.own | {identity.root}) - {""} <= listed
-        return "" if excluded else VIA_PRINCIPAL
+        return _not_principal_via(_principal_values(statement["NotPrincipal"]), identity)
     values = _principal_values(statement["Principal"])
     if ANY in values or identity.own & values:
         return VIA_PRINCIPAL
     if identity.root in values:
         return VIA_ACCOUNT
     return ""
+
+
+def _not_principal_via(listed: frozenset[str], identity: _Identity) -> str:
+    """Whether a NotPrincipal (Deny) statement reaches the identity: it is spared only when every
+    identity AWS evaluates for the request is listed. For a role, the request comes from a session
+    of it: listing the role and its account without a session spares nobody; listing a session
+    spares that session name only, so the statement may still apply (`_VIA_OTHER_SESSIONS`)."""
+    if ANY in listed:
+        return ""
+    if not (identity.own | {identity.root}) - {""} <= listed:
+        return VIA_PRINCIPAL
+    if not identity.sessions:
+        return ""
+    if any(value.startswith(identity.sessions) for value in listed):
+        return _VIA_OTHER_SESSIONS
+    return VIA_PRINCIPAL
 
 
 # --- Evaluation ----------------------------------------------------------------------------------
@@ -378,7 +410,7 @@ def _grant(action: str, applicable: list[tuple[str, Mapping[str, Any], str]]) ->
     for name, statement, via in applicable:
         if not _applies_to_action(statement, action):
             continue
-        conditioned = bool(statement.get("Condition"))
+        conditioned = bool(statement.get("Condition")) or via == _VIA_OTHER_SESSIONS
         if statement["Effect"] == DENY:
             (may_deny if conditioned else denied).append(name)
         elif conditioned:
