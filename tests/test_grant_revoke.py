@@ -552,3 +552,17 @@ def test_live_missing_key_is_exit_3(aws, moto_endpoint):
         endpoint=moto_endpoint,
     )
     assert_one_line_refusal(result, "GetKeyPolicy", code=EXIT_TOOL_FAILED)
+
+
+def test_restore_command_is_shell_quoted_and_names_the_region(tmp_path):
+    import shlex
+
+    from cmek.key_policy.apply import restore_command
+
+    saved = tmp_path / "it's a $(folder)" / "k.policy.json"
+    key = "arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    words = shlex.split(restore_command(key, saved))
+    assert words == [
+        "aws", "kms", "put-key-policy", "--region", "eu-west-1", "--key-id", key,
+        "--policy-name", "default", "--policy", f"file://{saved}",
+    ]  # fmt: skip

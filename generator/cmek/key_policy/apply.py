@@ -51,10 +51,16 @@ def apply_policy(
 
 
 def restore_command(key_arn: str, saved: Path) -> str:
-    """The AWS CLI command that puts the saved policy back."""
-    return (
-        f"aws kms put-key-policy --key-id {key_arn} "
-        f"--policy-name {model.KEY_POLICY_NAME} --policy file://{saved}"
+    """The AWS CLI command that puts the saved policy back, shell-quoted (the backup folder is the
+    user's and may hold spaces or quotes) and aimed at the key's own region."""
+    import shlex
+
+    region = key_arn.split(":")[3]
+    return shlex.join(
+        [
+            *("aws", "kms", "put-key-policy", "--region", region, "--key-id", key_arn),
+            *("--policy-name", model.KEY_POLICY_NAME, "--policy", f"file://{saved}"),
+        ]
     )
 
 
