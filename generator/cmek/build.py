@@ -35,11 +35,12 @@ def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, st
 
     `inputs` pre-fill the console links (stack name, key ARNs, external ID) for one customer.
     """
-    from cmek.render import cloudformation, docs, links, page, snippet, tf_modules
+    from cmek.render import cloudformation, docs, links, page, snippet, tf_gcp, tf_modules
 
     files: dict[str, str] = {}
     files.update(cloudformation.artifacts(config))
     files.update(tf_modules.artifacts(config))
+    files.update(tf_gcp.artifacts(config))
     files.update(snippet.artifacts(config))
     files.update(links.artifacts(config, inputs))
     files.update(docs.artifacts(config, files))

@@ -35,3 +35,5 @@ TF_PROVIDER_REQUIREMENTS = f"{_TERRAFORM}/language/providers/requirements"
 TF_PUBLISH = f"{_TERRAFORM}/registry/modules/publish"
 TF_SYNTAX = f"{_TERRAFORM}/language/syntax/configuration"
 TF_TESTS = f"{_TERRAFORM}/language/tests"
+# GCP (issue 18): Cloud KMS IAM and Terraform's Google provider.
+GCP_KMS_IAM = "https://cloud.google.com/kms/docs/iam"

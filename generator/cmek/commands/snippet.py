@@ -19,11 +19,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_profile_arguments(
         parser,
         profile="whose statement (default: the config's profile, else v1)",
-        principal="the role to grant: for v2 the service's Encryption role ID (required)",
+        principal="the role to grant: for v2 the service's Encryption role ID (required); "
+        "with --cloud gcp the service's encryption service account e-mail",
     )
+    _add_gcp_arguments(parser)
+
+
+def _add_gcp_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--cloud` and, for GCP, the key path (cmek.gcp.command does the rest)."""
+    from cmek.gcp import command
+
+    parser.add_argument("--cloud", choices=command.CLOUDS, default="aws", help=command.CLOUD_HELP)
+    parser.add_argument("--key", help="with --cloud gcp: the key's resource path (required)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cloud == "gcp":
+        from cmek.gcp import command
+
+        return command.snippet(args)
     import dataclasses
 
     from cmek import profiles

@@ -49,9 +49,32 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "runs until interrupted",
     )
     parser.add_argument("--format", choices=("text", "json"), default="text")
+    _add_gcp_arguments(parser)
+
+
+def _add_gcp_arguments(parser: argparse.ArgumentParser) -> None:
+    """`--cloud gcp`: KEY_ARN is then the key's resource path, judged from gcloud's documents."""
+    from cmek.gcp import command
+
+    parser.add_argument("--cloud", choices=command.CLOUDS, default="aws", help=command.CLOUD_HELP)
+    parser.add_argument(
+        "--describe-file",
+        metavar="FILE",
+        help="with --cloud gcp: `gcloud kms keys describe KEY_PATH --format=json` (- for stdin)",
+    )
+    parser.add_argument(
+        "--iam-policy-file",
+        metavar="FILE",
+        help="with --cloud gcp: `gcloud kms keys get-iam-policy KEY_PATH --format=json` "
+        "(- for stdin); live calls to Google are out of scope",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.cloud == "gcp":
+        from cmek.gcp import command
+
+        return command.verify_key(args)
     import json
 
     from cmek.verify import fetch as verify_key_fetch

@@ -5,6 +5,7 @@
 - examples: AWS's documentation values used in messages, docs and sample inputs;
 - cloudformation, terraform, publishing: the artifacts' names and files (a contract with users);
 - keys: what a usable key looks like to ClickHouse;
+- gcp: the same contract on Google Cloud (roles, member, key path, a usable Cloud KMS key);
 - inventory: the expectations `cmek check` holds every artifact to (deny by default).
 
 Every renderer, check and command reads `model.NAME`; this package re-exports each submodule.
@@ -15,6 +16,7 @@ from cmek.model.aws_rules import *  # noqa: F403
 from cmek.model.cloudformation import *  # noqa: F403
 from cmek.model.contract import *  # noqa: F403
 from cmek.model.examples import *  # noqa: F403
+from cmek.model.gcp import *  # noqa: F403
 from cmek.model.inventory import *  # noqa: F403
 from cmek.model.keys import *  # noqa: F403
 from cmek.model.publishing import *  # noqa: F403

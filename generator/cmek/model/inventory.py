@@ -35,11 +35,21 @@ from cmek.model.cloudformation import (
 from cmek.model.contract import ASSUME_ROLE_ACTION
 from cmek.model.examples import EXAMPLE_ACCOUNT
 from cmek.model.terraform import (
+    CLICKHOUSE_API_KEY_DATA_SOURCE,
+    CLICKHOUSE_GCP_SERVICE_SETTINGS,
     CLICKHOUSE_PROVIDER_NAME,
     CLICKHOUSE_SERVICE_RESOURCE,
     CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
+    GCP_GRANT_RESOURCE_NAME,
+    GOOGLE_KMS_CRYPTO_KEY_RESOURCE,
+    GOOGLE_KMS_IAM_MEMBER_RESOURCE,
+    GOOGLE_KMS_KEY_RING_RESOURCE,
+    GOOGLE_PROVIDER_NAME,
+    TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP,
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
     TF_EXAMPLE_PATHS,
+    GcpTfModule,
+    GcpTfVar,
     TfModule,
     TfVar,
 )
@@ -344,3 +354,89 @@ PROBE_ACTIONS: tuple[str, ...] = (
 )
 # The key administrators the Terraform check passes cmek-policy (the modules' optional input).
 SAMPLE_KEY_ADMINISTRATOR_ARN = f"arn:aws:iam::{EXAMPLE_ACCOUNT}:role/key-admin"
+
+
+# --- GCP (issue 18): the Cloud KMS modules and the ClickHouse provider example ------------------
+def _gcp_policy_module(*arguments: str) -> TfBlock:
+    return TfBlock(
+        "module",
+        ("policy",),
+        ("source", GcpTfVar.SERVICE_ACCOUNT_EMAIL, *arguments),
+        f"../{GcpTfModule.POLICY.value}",
+    )
+
+
+_TF_GCP_GRANTS = TfBlock(
+    "resource",
+    (GOOGLE_KMS_IAM_MEMBER_RESOURCE, GCP_GRANT_RESOURCE_NAME),
+    ("for_each", "crypto_key_id", "role", "member"),
+)
+TF_INVENTORY.update(
+    {
+        GcpTfModule.POLICY.path: (),
+        GcpTfModule.KEY.path: (
+            _gcp_policy_module(),
+            TfBlock(
+                "resource", (GOOGLE_KMS_KEY_RING_RESOURCE, "this"), ("name", "project", "location")
+            ),
+            TfBlock(
+                "resource",
+                (GOOGLE_KMS_CRYPTO_KEY_RESOURCE, "this"),
+                (
+                    "name",
+                    "key_ring",
+                    "purpose",
+                    "rotation_period",
+                    "labels",
+                    "version_template",
+                    "lifecycle",
+                ),
+            ),
+            _TF_GCP_GRANTS,
+        ),
+        GcpTfModule.GRANT.path: (_gcp_policy_module(GcpTfVar.CRYPTO_KEY_ID), _TF_GCP_GRANTS),
+        TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP: (
+            TfBlock("provider", (GOOGLE_PROVIDER_NAME,), ("project", "region")),
+            TfBlock(
+                "provider",
+                (CLICKHOUSE_PROVIDER_NAME,),
+                (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
+            ),
+            TfBlock("data", (CLICKHOUSE_API_KEY_DATA_SOURCE, "self"), ()),
+            TfBlock(
+                "resource",
+                (CLICKHOUSE_SERVICE_RESOURCE, "this"),
+                (
+                    "name",
+                    "cloud_provider",
+                    "region",
+                    "release_channel",
+                    "password_hash",
+                    "ip_access",
+                    "query_api_endpoints",
+                    "transparent_data_encryption",
+                    *CLICKHOUSE_GCP_SERVICE_SETTINGS,
+                ),
+            ),
+            TfBlock(
+                "module",
+                ("cmek",),
+                (
+                    "source",
+                    GcpTfVar.PROJECT_ID,
+                    GcpTfVar.LOCATION,
+                    GcpTfVar.KEY_RING_NAME,
+                    GcpTfVar.KEY_NAME,
+                    GcpTfVar.SERVICE_ACCOUNT_EMAIL,
+                    GcpTfVar.ROTATION_PERIOD,
+                ),
+                f"../../modules/{GcpTfModule.KEY.value}",
+            ),
+            TfBlock(
+                "resource",
+                (CLICKHOUSE_TDE_ASSOCIATION_RESOURCE, "this"),
+                ("service_id", "key_id", "depends_on"),
+            ),
+        ),
+    }
+)

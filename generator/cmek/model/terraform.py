@@ -208,3 +208,123 @@ TF_DEFAULT_PRINCIPALS_LOCAL = "default_principals"
 # A scanner rule the Terraform files meet by a written suppression instead of a change:
 # `# cmek:suppress RULE: reason` in the resource block (CloudFormation: the resource's Metadata).
 SUPPRESS_MARKER = "cmek:suppress"
+
+
+# --- Terraform, GCP (issue 18): Cloud KMS modules and the ClickHouse provider example -----------
+# hashicorp/google 6.x has every resource and argument the GCP modules use (read from its schema).
+GOOGLE_PROVIDER_NAME = "google"
+GOOGLE_PROVIDER_SOURCE = "hashicorp/google"
+GOOGLE_PROVIDER_VERSION = ">= 6.0, < 7.0"
+TF_PROVIDER_PINS[GOOGLE_PROVIDER_NAME] = (GOOGLE_PROVIDER_SOURCE, GOOGLE_PROVIDER_VERSION)
+# The only grant resource: non-authoritative, it adds one member to one role on one key and leaves
+# every other member alone (an _iam_binding or _iam_policy would remove the customer's own).
+GOOGLE_KMS_IAM_MEMBER_RESOURCE = "google_kms_crypto_key_iam_member"
+GOOGLE_KMS_KEY_RING_RESOURCE = "google_kms_key_ring"
+GOOGLE_KMS_CRYPTO_KEY_RESOURCE = "google_kms_crypto_key"
+# Suffixes of Google's authoritative IAM resources (any resource type): never in a cmek artifact.
+GOOGLE_AUTHORITATIVE_IAM_SUFFIXES: tuple[str, ...] = ("_iam_binding", "_iam_policy")
+CLICKHOUSE_GCP_CLOUD_PROVIDER = "gcp"
+# The one local name of the grant resources and the ClickHouse data source of the example.
+GCP_GRANT_RESOURCE_NAME = "clickhouse"
+CLICKHOUSE_API_KEY_DATA_SOURCE = "clickhouse_api_key_id"
+
+
+class GcpTfModule(enum.StrEnum):
+    """The GCP module directories (kept apart from TfModule: the AWS renderers iterate that)."""
+
+    POLICY = "cmek-gcp-policy"
+    KEY = "cmek-gcp-key"
+    GRANT = "cmek-gcp-grant"
+
+    @property
+    def path(self) -> str:
+        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
+
+
+class GcpTfVar(enum.StrEnum):
+    SERVICE_ACCOUNT_EMAIL = "service_account_email"
+    CRYPTO_KEY_ID = "crypto_key_id"
+    PROJECT_ID = "project_id"
+    LOCATION = "location"
+    KEY_RING_NAME = "key_ring_name"
+    KEY_NAME = "key_name"
+    ROTATION_PERIOD = "rotation_period"
+    LABELS = "labels"
+    REGION = "region"
+    ORGANIZATION_ID = "organization_id"
+    TOKEN_KEY = "token_key"
+    TOKEN_SECRET = "token_secret"
+    SERVICE_NAME = "service_name"
+    SERVICE_PASSWORD_HASH = "service_password_hash"
+    IP_ACCESS = "ip_access"
+    RELEASE_CHANNEL = "release_channel"
+
+
+class GcpTfOutput(enum.StrEnum):
+    MEMBER = "member"
+    ROLES = "roles"
+    IAM_BINDINGS_JSON = "iam_bindings_json"
+    KEY_ID = "key_id"
+    KEY_RING_ID = "key_ring_id"
+    SERVICE_ID = "service_id"
+    SERVICE_ACCOUNT_EMAIL = "service_account_email"
+
+
+GCP_TF_INPUTS: dict[GcpTfModule, tuple[GcpTfVar, ...]] = {
+    GcpTfModule.POLICY: (GcpTfVar.SERVICE_ACCOUNT_EMAIL, GcpTfVar.CRYPTO_KEY_ID),
+    GcpTfModule.KEY: (
+        GcpTfVar.PROJECT_ID,
+        GcpTfVar.LOCATION,
+        GcpTfVar.KEY_RING_NAME,
+        GcpTfVar.KEY_NAME,
+        GcpTfVar.SERVICE_ACCOUNT_EMAIL,
+        GcpTfVar.ROTATION_PERIOD,
+        GcpTfVar.LABELS,
+    ),
+    GcpTfModule.GRANT: (GcpTfVar.CRYPTO_KEY_ID, GcpTfVar.SERVICE_ACCOUNT_EMAIL),
+}
+GCP_TF_OUTPUTS: dict[GcpTfModule, tuple[GcpTfOutput, ...]] = {
+    GcpTfModule.POLICY: (
+        GcpTfOutput.MEMBER,
+        GcpTfOutput.ROLES,
+        GcpTfOutput.IAM_BINDINGS_JSON,
+        GcpTfOutput.KEY_ID,
+    ),
+    GcpTfModule.KEY: (GcpTfOutput.KEY_ID, GcpTfOutput.KEY_RING_ID, GcpTfOutput.MEMBER),
+    GcpTfModule.GRANT: (GcpTfOutput.KEY_ID, GcpTfOutput.MEMBER),
+}
+# cmek-gcp-policy's native tests: a valid grant, then each refusal (an e-mail given as a member,
+# a malformed e-mail, a key ring path, a key version path). `cmek check` asserts this exact count.
+GCP_TERRAFORM_TEST_RUNS = 5
+TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provider-gcp"
+GCP_TF_EXAMPLE_INPUTS: tuple[GcpTfVar, ...] = (
+    GcpTfVar.REGION,
+    GcpTfVar.PROJECT_ID,
+    GcpTfVar.ORGANIZATION_ID,
+    GcpTfVar.TOKEN_KEY,
+    GcpTfVar.TOKEN_SECRET,
+    GcpTfVar.SERVICE_NAME,
+    GcpTfVar.SERVICE_PASSWORD_HASH,
+    GcpTfVar.IP_ACCESS,
+    GcpTfVar.RELEASE_CHANNEL,
+    GcpTfVar.KEY_RING_NAME,
+    GcpTfVar.KEY_NAME,
+    GcpTfVar.ROTATION_PERIOD,
+)
+GCP_TF_EXAMPLE_OUTPUTS: tuple[GcpTfOutput, ...] = (
+    GcpTfOutput.SERVICE_ID,
+    GcpTfOutput.SERVICE_ACCOUNT_EMAIL,
+    *GCP_TF_OUTPUTS[GcpTfModule.KEY],
+)
+# The service settings of ClickHouse's examples/full/tde/gcp beyond name, region, password and
+# IP access (which are variables) and TDE: the example sets each of them, with these values.
+CLICKHOUSE_GCP_RELEASE_CHANNELS: tuple[str, ...] = ("default", "fast", "slow")
+CLICKHOUSE_GCP_SERVICE_SETTINGS: dict[str, object] = {
+    "idle_scaling": True,
+    "idle_timeout_minutes": 5,
+    "min_replica_memory_gb": 8,
+    "max_replica_memory_gb": 120,
+    "endpoints": {"mysql": {"enabled": True}},
+    "backup_configuration": {"backup_retention_period_in_hours": 48},
+}
+CLICKHOUSE_GCP_QUERY_API_ROLES: tuple[str, ...] = ("sql_console_admin",)
