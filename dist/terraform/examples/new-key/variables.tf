@@ -12,9 +12,9 @@ variable "region" {
 }
 
 variable "profile" {
-  description = "Which ClickHouse CMEK contract the key policy grants. \"v2\": Each service's own encryption role (an IAM role in a ClickHouse account, shown in the service settings as the Encryption role ID) is named in the key policy. \"v1\" (legacy): One shared ClickHouse principal, granted on the key or through a role in your account. ClickHouse retired it in June 2026 (every service moved to v2)."
+  description = "Which ClickHouse CMEK contract the key policy grants. \"v2\" (the default): Each service's own encryption role (an IAM role in a ClickHouse account, shown in the service settings as the Encryption role ID) is named in the key policy. \"v1\" (legacy: set it explicitly): One shared ClickHouse principal, granted on the key or through a role in your account. ClickHouse retired it in June 2026 (every service moved to v2)."
   type        = string
-  default     = "v1"
+  default     = "v2"
   nullable    = false
 
   validation {
@@ -24,7 +24,7 @@ variable "profile" {
 }
 
 variable "clickhouse_role_arn" {
-  description = "ARN of the role the key policy grants. With profile v2: required, the service's Encryption role ID (ClickHouse Cloud console: service settings, Transparent Data Encryption), an IAM role ARN in a ClickHouse account. With v1: null means ClickHouse's role arn:aws:iam::576599896960:role/prod-kms-request-role."
+  description = "ARN of the role the key policy grants. With profile v2 (the default): required, the service's Encryption role ID (ClickHouse Cloud console: service settings, Transparent Data Encryption), an IAM role ARN in a ClickHouse account. With v1 (legacy): null means ClickHouse's role arn:aws:iam::576599896960:role/prod-kms-request-role."
   type        = string
   default     = null
 
@@ -35,7 +35,7 @@ variable "clickhouse_role_arn" {
 
   validation {
     condition     = contains(["v2"], var.profile) ? var.clickhouse_role_arn != null : true
-    error_message = "With profile v2, clickhouse_role_arn is required: your service's Encryption role ID (service settings in the ClickHouse Cloud console, or clickhouse_service.<name>.transparent_data_encryption.role_id)."
+    error_message = "With profile v2 (the default), clickhouse_role_arn is required: your service's Encryption role ID (AWS) in the ClickHouse Cloud console, the service's Settings, \"Network security information\" (Terraform: clickhouse_service.<name>.transparent_data_encryption.role_id). For the legacy v1 grant set profile = \"v1\"."
   }
 
   validation {

@@ -12,6 +12,8 @@ data "aws_partition" "current" {}
 module "policy" {
   source = "../cmek-policy"
 
+  # A role in your account that ClickHouse assumes is the legacy contract only.
+  profile             = "v1"
   clickhouse_role_arn = var.clickhouse_role_arn
   account_id          = data.aws_caller_identity.current.account_id
   partition           = data.aws_partition.current.partition

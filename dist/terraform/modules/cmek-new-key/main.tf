@@ -10,6 +10,14 @@ data "aws_caller_identity" "current" {}
 
 data "aws_partition" "current" {}
 
+locals {
+  # The key says which contract it serves unless a description is given.
+  profile_titles = {
+    v1 = "ClickHouse Cloud CMEK v1"
+    v2 = "ClickHouse Cloud CMEK v2"
+  }
+}
+
 module "policy" {
   source = "../cmek-policy"
 
@@ -21,7 +29,7 @@ module "policy" {
 }
 
 resource "aws_kms_key" "this" {
-  description              = var.description
+  description              = var.description != null ? var.description : format("%s key", local.profile_titles[var.profile])
   key_usage                = "ENCRYPT_DECRYPT"
   customer_master_key_spec = "SYMMETRIC_DEFAULT"
   enable_key_rotation      = true

@@ -116,8 +116,10 @@ locals {
     Version   = "2012-10-17"
     Statement = [local.clickhouse_key_statement]
   }
+  # The caller's own statements (validated: none reuses a Sid above), after this module's.
+  additional_statements = flatten([for doc in var.additional_key_policy_documents : jsondecode(doc).Statement])
   key_policy = {
     Version   = "2012-10-17"
-    Statement = concat([local.root_statement], local.key_admin_statements, [local.clickhouse_key_statement])
+    Statement = concat([local.root_statement], local.key_admin_statements, [local.clickhouse_key_statement], local.additional_statements)
   }
 }

@@ -2,9 +2,12 @@
 #
 # Native tests of the policy documents: `terraform test` in this module, offline (no provider).
 # Runs use `command = plan`: with no provider every output is known at plan time. Each run covers
-# several cases because every run costs Terraform a full evaluation.
+# several cases because every run costs Terraform a full evaluation. The file's runs are the legacy
+# profile's unless they say otherwise; `profile = null` stands for "not given" (the variable is not
+# nullable, so Terraform uses its default).
 
 variables {
+  profile      = "v1"
   account_id   = "111122223333"
   kms_key_arns = ["arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
 }
@@ -205,6 +208,58 @@ run "profile_v2_with_the_v1_role_is_rejected_2" {
   }
 
   expect_failures = [var.clickhouse_role_arn]
+}
+
+run "no_profile_given_grants_v2_to_the_role" {
+  command = plan
+
+  variables {
+    profile             = null
+    clickhouse_role_arn = "arn:aws:iam::111122223333:role/name"
+  }
+
+  assert {
+    condition     = jsonencode(sort([for s in jsondecode(output.key_policy_json).Statement : s.Sid])) == jsonencode(["Allow ClickHouse encryption role", "Enable IAM User Permissions"])
+    error_message = "Without a profile the key policy must hold the root and the v2 statements only."
+  }
+
+  assert {
+    condition     = one([for s in jsondecode(output.key_policy_json).Statement : s if s.Sid == "Allow ClickHouse encryption role"]).Principal.AWS == "arn:aws:iam::111122223333:role/name"
+    error_message = "Without a profile the given role must get the v2 grant."
+  }
+}
+
+run "no_profile_and_no_role_is_rejected" {
+  command = plan
+
+  variables {
+    profile = null
+  }
+
+  expect_failures = [var.clickhouse_role_arn]
+}
+
+run "additional_statements_follow_the_modules_own" {
+  command = plan
+
+  variables {
+    additional_key_policy_documents = ["{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Allow auditors\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:role/name\"}, \"Action\": [\"kms:DescribeKey\"], \"Resource\": \"*\"}]}"]
+  }
+
+  assert {
+    condition     = jsondecode(output.key_policy_json).Statement[2] == jsondecode("{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Allow auditors\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:role/name\"}, \"Action\": [\"kms:DescribeKey\"], \"Resource\": \"*\"}]}").Statement[0]
+    error_message = "The caller's statements must follow the root and ClickHouse statements, unchanged."
+  }
+}
+
+run "additional_statements_reusing_a_sid_or_not_json_are_rejected" {
+  command = plan
+
+  variables {
+    additional_key_policy_documents = ["{\"Version\": \"2012-10-17\", \"Statement\": [{\"Sid\": \"Enable IAM User Permissions\", \"Effect\": \"Allow\", \"Principal\": {\"AWS\": \"arn:aws:iam::111122223333:role/name\"}, \"Action\": [\"kms:DescribeKey\"], \"Resource\": \"*\"}]}", "not json"]
+  }
+
+  expect_failures = [var.additional_key_policy_documents]
 }
 
 run "unknown_profile_is_rejected" {
