@@ -7,7 +7,7 @@
   required ones), which HashiCorp generates from the provider's own schema. The package is fetched
   with `npm pack` into a gitignored cache (`python tests/schemas.py fetch`, as `.ci/run` does).
 
-Nothing here knows cmek: the GCP side reuses it for `@cdktf/provider-google`.
+Nothing here knows cmek: the AWS and the GCP conformance tests both use it.
 """
 
 from __future__ import annotations
@@ -21,9 +21,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# hashicorp/aws 6.25.0, as HashiCorp's CDKTF bindings publish its schema.
+# hashicorp/aws 6.25.0 and hashicorp/google 6.50.0, as HashiCorp's CDKTF bindings publish their
+# schemas.
 CDKTF_AWS_PACKAGE = "@cdktf/provider-aws"
 CDKTF_AWS_VERSION = "21.22.1"
+CDKTF_GOOGLE_PACKAGE = "@cdktf/provider-google"
+CDKTF_GOOGLE_VERSION = "16.12.1"
+CDKTF_PACKAGES: dict[str, str] = {
+    CDKTF_AWS_PACKAGE: CDKTF_AWS_VERSION,
+    CDKTF_GOOGLE_PACKAGE: CDKTF_GOOGLE_VERSION,
+}
 CACHE_DIR = Path(__file__).resolve().parent.parent / ".cache" / "provider-schemas"
 
 
@@ -176,9 +183,10 @@ def _parse_cdktf(type_name: str, files: dict[str, str]) -> Schema | None:
 
 if __name__ == "__main__":
     if sys.argv[1:] == ["fetch"]:
-        path = cdktf_package()
-        if path is None:
-            sys.exit("npm is not installed")
-        print(path)
+        for package, version in CDKTF_PACKAGES.items():
+            path = cdktf_package(package, version)
+            if path is None:
+                sys.exit("npm is not installed")
+            print(path)
     else:
         sys.exit("usage: python tests/schemas.py fetch")

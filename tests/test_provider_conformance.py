@@ -64,9 +64,19 @@ def problems(where: str, body: dict[str, Any], schema: schemas.Schema) -> Iterat
 
 
 def _clickhouse_schema(kind: str, type_name: str) -> schemas.Schema | None:
+    """The docs page's schema; for a block whose page is not vendored (`clickhouse_api_key_id`,
+    which ClickHouse's own GCP example reads), exactly the arguments ClickHouse's examples set."""
     folder = "resources" if kind == "resource" else "data-sources"
     page = VENDOR / "docs" / folder / f"{type_name.removeprefix('clickhouse_')}.md"
-    return schemas.tfplugindocs(page.read_text(encoding="utf-8")) if page.is_file() else None
+    if page.is_file():
+        return schemas.tfplugindocs(page.read_text(encoding="utf-8"))
+    examples = [
+        _arguments(body)
+        for path in sorted((VENDOR / "examples").rglob("*.tf"))
+        for labels, body in blocks(hcl2.loads(path.read_text(encoding="utf-8")), kind)
+        if labels[0] == type_name
+    ]
+    return schemas.Schema(optional=frozenset().union(*examples)) if examples else None
 
 
 def _judge(found: list[Block], schema_of: Any) -> list[str]:
@@ -98,6 +108,7 @@ def test_every_clickhouse_block_and_argument_we_use_is_in_the_provider_schema(
     assert {t for _, _, t, _ in found} == {
         model.CLICKHOUSE_SERVICE_RESOURCE,
         model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
+        model.CLICKHOUSE_API_KEY_DATA_SOURCE,
     }
     assert {k for _, k, _, _ in found} == {"resource", "data"}
     assert _judge(found, _clickhouse_schema) == []
@@ -105,11 +116,23 @@ def test_every_clickhouse_block_and_argument_we_use_is_in_the_provider_schema(
 
 def test_a_renamed_argument_is_caught(built: Path) -> None:
     found = copy.deepcopy(_our_blocks(built, model.CLICKHOUSE_SERVICE_RESOURCE))
+    found = [b for b in found if b[0].startswith(model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2 + "/")]
     service = next(b for _, k, t, b in found if k == "resource" and t.endswith("_service"))
     service["min_replica_memory"] = service.pop("min_replica_memory_gb")
     assert _judge(found, _clickhouse_schema) == [
         f"{model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2}/main.tf: resource "
         f"{model.CLICKHOUSE_SERVICE_RESOURCE}: min_replica_memory is unknown"
+    ]
+
+
+def test_an_argument_clickhouse_examples_do_not_set_on_an_undocumented_block_is_caught(
+    built: Path,
+) -> None:
+    found = copy.deepcopy(_our_blocks(built, model.CLICKHOUSE_API_KEY_DATA_SOURCE))
+    assert found and _judge(found, _clickhouse_schema) == []
+    found[0][3]["name"] = "x"
+    assert _judge(found[:1], _clickhouse_schema) == [
+        f"{found[0][0]}: data {model.CLICKHOUSE_API_KEY_DATA_SOURCE}: name is unknown"
     ]
 
 
@@ -155,29 +178,59 @@ def test_a_dropped_memory_field_is_caught(built: Path) -> None:
     assert _missing_from_ours(ours, readme) == {"max_replica_memory_gb"}
 
 
-@pytest.fixture(scope="module")
-def aws_package() -> Path:
-    tarball = schemas.cdktf_package()
+def _package(package: str) -> Path:
+    tarball = schemas.cdktf_package(package, schemas.CDKTF_PACKAGES[package])
     if tarball is None:
         if os.environ.get("CI") == "true":
-            pytest.fail("npm is required in CI to fetch the hashicorp/aws schema")
-        pytest.skip(f"npm is not installed: cannot fetch {schemas.CDKTF_AWS_PACKAGE}")
+            pytest.fail(f"npm is required in CI to fetch {package}")
+        pytest.skip(f"npm is not installed: cannot fetch {package}")
     return tarball
+
+
+@pytest.fixture(scope="module")
+def aws_package() -> Path:
+    return _package(schemas.CDKTF_AWS_PACKAGE)
+
+
+@pytest.fixture(scope="module")
+def google_package() -> Path:
+    return _package(schemas.CDKTF_GOOGLE_PACKAGE)
+
+
+def _judge_against(found: list[Block], tarball: Path) -> list[str]:
+    wanted = sorted({(t, k == "data") for _, k, t, _ in found})
+    by_type = dict(zip(wanted, _lookup(tarball, wanted), strict=True))
+    return _judge(found, lambda kind, name: by_type[(name, kind == "data")])
 
 
 def test_every_aws_block_and_argument_we_use_is_in_the_aws_provider_schema(
     built: Path, aws_package: Path
 ) -> None:
     found = _our_blocks(built, "aws_")
-    wanted = {(t, k == "data") for _, k, t, _ in found}
-    assert ("aws_kms_key_policy", False) in wanted
-    by_type = {
-        (name, data): schema
-        for (name, data), schema in zip(
-            sorted(wanted), _lookup(aws_package, sorted(wanted)), strict=True
-        )
+    assert ("aws_kms_key_policy", "resource") in {(t, k) for _, k, t, _ in found}
+    assert _judge_against(found, aws_package) == []
+
+
+def test_every_google_block_and_argument_we_use_is_in_the_google_provider_schema(
+    built: Path, google_package: Path
+) -> None:
+    found = _our_blocks(built, "google_")
+    assert {t for _, _, t, _ in found} == {
+        model.GOOGLE_KMS_KEY_RING_RESOURCE,
+        model.GOOGLE_KMS_CRYPTO_KEY_RESOURCE,
+        model.GOOGLE_KMS_IAM_MEMBER_RESOURCE,
     }
-    assert _judge(found, lambda kind, name: by_type[(name, kind == "data")]) == []
+    assert _judge_against(found, google_package) == []
+
+
+def test_a_renamed_google_argument_is_caught(built: Path, google_package: Path) -> None:
+    found = copy.deepcopy(_our_blocks(built, model.GOOGLE_KMS_IAM_MEMBER_RESOURCE))
+    file, kind, type_name, body = found[0]
+    body["members"] = body.pop("member")
+    assert _judge_against(found[:1], google_package) == [
+        f"{file}: {kind} {type_name}: members is unknown",
+        f"{file}: {kind} {type_name}: required member is not set",
+    ]
 
 
 def _lookup(tarball: Path, types: list[tuple[str, bool]]) -> list[schemas.Schema | None]:

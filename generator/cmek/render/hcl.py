@@ -67,11 +67,17 @@ def hcl_value(value: Any) -> Hcl:
     if isinstance(value, Mapping):
         if not value:
             return Hcl("{}")
-        items = ", ".join(f"{hcl_string(k)} = {hcl_value(v)}" for k, v in value.items())
+        items = ", ".join(f"{_key(k)} = {hcl_value(v)}" for k, v in value.items())
         return Hcl(f"{{ {items} }}")
     if isinstance(value, Sequence):
         return Hcl("[" + ", ".join(hcl_value(v) for v in value) + "]")
     raise TypeError(f"cannot write {type(value).__name__} as HCL")
+
+
+def _key(name: str) -> Hcl:
+    """An object key: bare when it is an identifier (an attribute name, as the providers' docs and
+    examples write it and schema tools read it), else a quoted string."""
+    return Hcl(name) if _IDENTIFIER.fullmatch(name) else hcl_string(name)
 
 
 def hcl_identifier(name: str, width: int = 0) -> Hcl:

@@ -30,8 +30,8 @@ resource "clickhouse_service" "this" {
   idle_timeout_minutes  = 5
   min_replica_memory_gb = 8
   max_replica_memory_gb = 120
-  endpoints             = { "mysql" = { "enabled" = true } }
-  backup_configuration  = { "backup_retention_period_in_hours" = 48 }
+  endpoints             = { mysql = { enabled = true } }
+  backup_configuration  = { backup_retention_period_in_hours = 48 }
 
   query_api_endpoints = {
     api_key_ids     = [data.clickhouse_api_key_id.self.id]
