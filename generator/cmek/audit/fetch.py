@@ -23,6 +23,7 @@ from typing import Any
 
 from cmek import aws, model
 from cmek.audit import evaluate as audit
+from cmek.iam_policy import account_of
 from cmek.verify import evaluate as verify_key
 from cmek.verify import fetch as verify_key_fetch
 
@@ -188,7 +189,7 @@ def _roles(
         roles = tuple(
             _role(iam, role, managed)
             for role in listed
-            if audit.trusted(role["AssumeRolePolicyDocument"], accounts)
+            if audit.trusted(role["AssumeRolePolicyDocument"], accounts, account_of(role["Arn"]))
         )
     except aws.AwsError as exc:
         return (), audit.Unreadable("iam", exc.code, str(exc))

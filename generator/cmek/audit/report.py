@@ -14,8 +14,8 @@ from typing import Any
 from cmek.audit import evaluate as audit
 
 APPLY_NOTE = (
-    "Each cmek command above is a dry run that prints the change; add --apply to make it. "
-    "Where a fix names two commands, apply the first before running the second."
+    f"Each cmek command above writes one key policy (saving the previous one first) and is safe "
+    f"to run as printed, in order; without {audit.APPLY_FLAG} it only prints the change."
 )
 CSV_COLUMNS = (
     "record",
