@@ -28,13 +28,14 @@ VIA_KEY_POLICY = "key policy"
 VIA_ROLE = "role"
 
 # Finding codes (stable: scripts filter on them).
-V1_GRANTED = "v1-granted"
-V1_ROLE = "v1-role"
-V2_MISSING = "v2-missing-action"
-TYPO = "reencrypt-typo"
-KEY_NOT_ENABLED = "key-not-enabled"
-BROADER = "broader-than-profile"
-UNREADABLE = "could-not-read"
+V1_GRANTED = model.FINDING_V1_GRANTED
+V1_ROLE = model.FINDING_V1_ROLE
+V2_MISSING = model.FINDING_V2_MISSING
+TYPO = model.FINDING_TYPO
+KEY_NOT_ENABLED = model.FINDING_KEY_NOT_ENABLED
+BROADER = model.FINDING_BROADER
+UNREADABLE = model.FINDING_UNREADABLE
+ACCOUNT_NOT_AUDITED = model.FINDING_ACCOUNT_NOT_AUDITED
 
 # Every printed cmek fix writes (with a backup of the previous policy); without it, a dry run.
 APPLY_FLAG = "--apply"

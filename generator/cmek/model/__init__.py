@@ -5,12 +5,14 @@
 - examples: AWS's documentation values used in messages, docs and sample inputs;
 - cloudformation, terraform, publishing: the artifacts' names and files (a contract with users);
 - keys: what a usable key looks like to ClickHouse;
-- inventory: the expectations `cmek check` holds every artifact to (deny by default).
+- inventory: the expectations `cmek check` holds every artifact to (deny by default);
+- audit: `cmek audit`'s finding codes, organization defaults and Security Hub (ASFF) facts.
 
 Every renderer, check and command reads `model.NAME`; this package re-exports each submodule.
 """
 
 from cmek import __version__
+from cmek.model.audit import *  # noqa: F403
 from cmek.model.aws_rules import *  # noqa: F403
 from cmek.model.cloudformation import *  # noqa: F403
 from cmek.model.contract import *  # noqa: F403
