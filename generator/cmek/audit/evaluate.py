@@ -538,3 +538,16 @@ def _unreadable_finding(failure: Unreadable) -> Finding:
 def _unreadable_key(key: KeyFacts, why: str = "") -> Finding:
     fix = "read the key with credentials its key policy allows (kms:DescribeKey, GetKeyPolicy)"
     return Finding(UNREADABLE, key.arn, "", f"could not read the key: {why or key.error}", fix)
+
+
+def not_audited(account: str, regions: tuple[str, ...], why: str, role: str) -> Report:
+    """The report of an organization account that could not be entered (or is not active): one
+    finding, and no region read."""
+    failures = tuple(Unreadable(region, "", why) for region in regions)
+    fix = (
+        f"let the organization's account assume role {role} in account {account} (its trust "
+        "policy, a service control policy), or leave it out with --exclude-account"
+    )
+    message = f"account {account} was not audited: {why}"
+    finding = Finding(ACCOUNT_NOT_AUDITED, account, "", message, fix)
+    return Report(Inventory(regions, (), (), failures), (), (finding,))
