@@ -104,6 +104,7 @@ def measure(keys: int, concurrency: int) -> dict:
 
 
 ORG_REGIONS = ("us-east-1", "eu-west-1")
+LIST_ACCOUNTS_PAGE = 100
 
 
 def create_organization(url: str, accounts: int, keys: int) -> list[str]:
@@ -179,7 +180,10 @@ def organization_main(args: argparse.Namespace) -> int:
             keys, calls = result["keys"], result["calls"]
             total = sum(calls.values())
             per_account = 2 * len(ORG_REGIONS) + 1 + 1  # listings, ListRoles, AssumeRole
-            minimum = 2 * keys + per_account * result["accounts"] + 1  # + ListAccounts
+            # + ListAccounts: one call per page, the management account included (moto's page
+            # is 100 accounts; AWS's is at most 20)
+            pages = -(-(args.accounts + 1) // LIST_ACCOUNTS_PAGE)
+            minimum = 2 * keys + per_account * result["accounts"] + pages
             print(
                 f"concurrency {concurrency}: {result['accounts']} accounts x "
                 f"{len(ORG_REGIONS)} regions, {keys} keys in {result['seconds']:.1f} s "
