@@ -245,13 +245,15 @@ def assert_fixes(report: dict, account: Account) -> None:
     fixes = {(f["code"], account.names.get(f["subject"])): f["fix"] for f in report["findings"]}
     endpoint = f" --endpoint-url {account.endpoint}"
     arn = account.arns
+    flag = audit.version_flag()
     assert fixes[(audit.V1_GRANTED, "v1")] == (
-        f"cmek revoke --profile v1 --key-arn {arn['v1']}{endpoint}"
+        f"cmek revoke {flag} v1 --key-arn {arn['v1']}{endpoint} --apply"
     )
     assert fixes[(audit.TYPO, "typo")] == (
-        f"cmek revoke --profile v2 --principal {V2_ROLE_B} --key-arn {arn['typo']}{endpoint} "
-        f"--apply, then cmek grant --profile v2 --principal {V2_ROLE_B} --key-arn "
-        f"{arn['typo']}{endpoint}"
+        f"cmek grant {flag} v2 --principal {V2_ROLE_B} --key-arn {arn['typo']}{endpoint} --apply"
+    )
+    assert fixes[(audit.BROADER, "broad")] == (
+        f"cmek grant {flag} v2 --principal {V2_ROLE} --key-arn {arn['broad']}{endpoint} --apply"
     )
     role_fix = next(f["fix"] for f in report["findings"] if f["code"] == audit.V1_ROLE)
     assert role_fix == f"delete the v1 existing-key stack that created role {V1_ROLE_NAME} " + (
@@ -275,15 +277,18 @@ def assert_verdicts_equal_verify_key(report: dict, endpoint: str) -> None:
 def test_applying_the_printed_fixes_leaves_only_the_v1_role(
     account: Account, tmp_path, monkeypatch, capsys
 ) -> None:
-    """Every printed cmek command, run with --apply, removes its finding: they are exact."""
+    """Every printed cmek command, run as printed, removes its finding: they are exact."""
     _, report = json_here(capsys, account.endpoint)
     monkeypatch.chdir(tmp_path)  # grant/revoke --apply save backups in the current directory
     commands = [
-        [*shlex.split(command)[1:], "--apply"]
+        shlex.split(command)[1:]
         for f in report["findings"]
-        for command in re.findall(r"cmek (?:grant|revoke)(?: --[a-z-]+ [^\s,]+)+", f["fix"])
+        for command in re.findall(
+            r"cmek (?:grant|revoke)(?: --[a-z-]+(?: [^\s(-][^\s]*)?)+", f["fix"]
+        )
     ]
-    assert len(commands) == 9  # v1: 2; broader: 2 x 2 (revoke, grant); typo: 2; disabled: 1
+    assert len(commands) == 6  # v1: 2; broader: 2 (grant narrows); typo: 1; disabled: 1
+    assert all(argv[-1] == audit.APPLY_FLAG for argv in commands)
     for argv in commands:
         assert cli.main(argv) == 0, argv
     code, after = json_here(capsys, account.endpoint)
@@ -654,6 +659,10 @@ def test_profile_of() -> None:
     assert audit.profile_of(V2_ROLE, accounts) is model.V2
     assert audit.profile_of(f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:user/x", accounts) is None
     assert audit.profile_of(f"arn:aws:iam::{ACCOUNT}:role/x", accounts) is None
+    shaped = f"arn:aws:iam::444455556666:role/{model.V2_ROLE_NAME_PREFIX}abc"
+    assert audit.profile_of(shaped, [], ACCOUNT) is model.V2
+    assert audit.profile_of(shaped, [], "444455556666") is None  # the audited account's own role
+    assert audit.profile_of(shaped.replace(":role/", ":user/"), [], ACCOUNT) is None
 
 
 def test_an_unreadable_key_or_iam_is_a_finding_not_a_failure() -> None:
@@ -665,3 +674,76 @@ def test_an_unreadable_key_or_iam_is_a_finding_not_a_failure() -> None:
         (audit.UNREADABLE, KEY),
     ]
     assert report.readable and report.exit_code == 1
+
+
+# --- Issue 15: v2 found by the role's shape; fixes safe to run as printed ----------------------
+
+CH_ROLE = f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:role/{model.V2_ROLE_NAME_PREFIX}4f1c2d3e-0000-4abc"
+V2_NEEDED = set(iam_policy.real_actions(model.V2.actions))
+# name -> (statements beyond the root's, the findings the audit must report for CH_ROLE)
+SHAPED: dict[str, tuple[tuple[dict, ...], set[str]]] = {
+    "typo": ((statement(CH_ROLE, TYPO_ACTIONS, V2_SID),), {audit.TYPO}),
+    "broad": ((statement(CH_ROLE, "kms:*", "ops-wide"),), {audit.BROADER}),
+    "shared-broad": (
+        (statement([V1, CH_ROLE], V1_ACTIONS + V2_ACTIONS),),
+        {audit.BROADER, audit.V1_GRANTED},
+    ),
+    "missing": (
+        (statement(CH_ROLE, [a for a in V2_ACTIONS if a != "kms:Decrypt"], V2_SID),),
+        {audit.V2_MISSING},
+    ),
+    "typo-and-broad": (
+        (statement(CH_ROLE, [*TYPO_ACTIONS, "kms:CreateGrant"], "mine"),),
+        {audit.TYPO, audit.BROADER},
+    ),
+}
+
+
+def _role_access(kms, arn: str) -> set[str]:
+    """The v2 actions CH_ROLE is allowed on the key now, by the shared evaluator."""
+    policy = iam_policy.load(kms.get_key_policy(KeyId=arn, PolicyName="default")["Policy"])
+    grants = iam_policy.evaluate(policy, CH_ROLE, sorted(V2_NEEDED), arn)
+    return {a for a, g in grants.items() if g.allowed}
+
+
+def test_v2_grant_found_by_role_shape_and_its_fixes_are_safe_in_order(aws, tmp_path) -> None:
+    """No --clickhouse-account: a CH-TDE-... role of another account is a v2 grant. Each printed
+    fix, run as printed (a real subprocess against moto), never takes an action of the v2 set
+    from the role, and after the last one verify-key says valid."""
+    kms = aws("kms")
+    arns = {}
+    for name, (statements, _) in SHAPED.items():
+        meta = kms.create_key(Policy=key_policy(*statements), KeyUsage=model.KEY_USAGE)
+        arns[name] = meta["KeyMetadata"]["Arn"]
+    names = {arn: name for name, arn in arns.items()}
+    endpoint = kms.meta.endpoint_url
+    result, report = run_audit(endpoint, regions=("us-east-1",), accounts=())
+    assert result.returncode == 1, result.stderr
+    assert {
+        (names[a["key_arn"]], a["profile"]) for a in report["access"] if a["principal"] == CH_ROLE
+    } == {(name, "v2") for name in SHAPED}
+    for name, (_, expected) in SHAPED.items():
+        codes = {f["code"] for f in report["findings"] if f["subject"] == arns[name]}
+        assert codes == expected, name
+    fixes = list(dict.fromkeys(f["fix"] for f in report["findings"]))
+    assert all(fix.startswith("cmek ") and fix.endswith(audit.APPLY_FLAG) for fix in fixes)
+    assert len(fixes) == len(SHAPED) + 1  # one command per key, plus the v1 revoke
+    for fix in fixes:
+        key = re.search(r"--key-arn (\S+)", fix).group(1)
+        before = _role_access(kms, key)
+        done = subprocess.run(
+            [sys.executable, "-m", "cmek", *shlex.split(fix)[1:]],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            cwd=tmp_path,
+        )
+        assert done.returncode == 0, (fix, done.stderr)
+        assert "applied:" in done.stderr, done.stderr
+        assert _role_access(kms, key) >= before, fix
+    for name, arn in arns.items():
+        request = verify_key.Request(verify_key.parse_key_ref(arn), "us-east-1", model.V2, CH_ROLE)
+        verdict = verify_key_fetch.verify(request, endpoint)
+        assert verdict.verdict == "valid", (name, verdict.reasons)
+    result, after = run_audit(endpoint, regions=("us-east-1",), accounts=())
+    assert (result.returncode, after["findings"]) == (0, []), after["findings"]

@@ -106,36 +106,79 @@ def test_grant_twice_is_unchanged():
     assert model.KEY_POLICY_V2_SID in second.notes[0]
 
 
-@pytest.mark.parametrize(
-    ("name", "sid"),
-    [
-        ("clickhouse-provider-example.json", "AllowClickHouse"),
-        ("migration-two-principals.json", model.KEY_POLICY_CLICKHOUSE_SID),
-    ],
-)
-def test_grant_recognises_a_grant_under_another_sid(name, sid):
+def test_grant_recognises_a_grant_under_another_sid():
+    name = "clickhouse-provider-example.json"
     edit = do_grant(name, V2_ROLE)
     assert not edit.changed and edit.text == text(name)  # byte for byte
-    assert "unchanged" in edit.notes[0] and sid in edit.notes[0]
+    assert "unchanged" in edit.notes[0] and "AllowClickHouse" in edit.notes[0]
 
 
-def test_grant_adds_a_second_role_to_the_owned_statement_and_fixes_the_typo():
-    first = json.loads(do_grant("aws-default.json").text)
-    first["Statement"][-1]["Action"] = [
-        "kms:Encrypt",
-        "kms:Decrypt",
-        model.REENCRYPT_TYPO,
-        "kms:DescribeKey",
-    ]
-    policy = iam_policy.load(json.dumps(first))
-    assert not granted(policy, model.V2, NEW_V2_ROLE)  # the typo grants no ReEncryptFrom/To
+def allowed(policy: dict, principal: str) -> set[str]:
+    grants = iam_policy.evaluate(policy, principal, iam_policy.kms_actions())
+    return {a for a, g in grants.items() if g.allowed}
+
+
+V2_REAL = set(iam_policy.real_actions(model.V2.actions))
+
+
+def test_grant_narrows_a_shared_broader_statement_and_keeps_the_others():
+    """The migration policy grants the v2 role v1's actions in v1's statement: grant takes the role
+    out of it and gives it the v2 statement, in the same write; v1 keeps exactly what it had."""
+    before = load("migration-two-principals.json")
+    edit = do_grant("migration-two-principals.json", V2_ROLE)
+    after = json.loads(edit.text)
+    assert edit.changed
+    assert allowed(after, V2_ROLE) == V2_REAL
+    assert allowed(after, V1_ROLE) == allowed(before, V1_ROLE)
+    shared = next(s for s in after["Statement"] if s["Sid"] == model.KEY_POLICY_CLICKHOUSE_SID)
+    assert shared["Principal"] == {"AWS": [V1_ROLE]}
+    assert any(n.startswith("narrowed: took") for n in edit.notes)
+    again = key_policy.grant(iam_policy.load(edit.text), model.V2, V2_ROLE, ACCOUNT, edit.text)
+    assert not again.changed
+
+
+@pytest.mark.parametrize("sid", [model.KEY_POLICY_V2_SID, "custom"])
+def test_grant_narrows_a_broader_statement_in_place(sid):
+    policy = load("aws-default.json")
+    policy["Statement"].append(key_policy.clickhouse_statement(model.V2, V2_ROLE) | {"Sid": sid})
+    policy["Statement"][-1]["Action"] = "kms:*"
     edit = key_policy.grant(policy, model.V2, V2_ROLE, ACCOUNT)
-    owned = json.loads(edit.text)["Statement"][-1]
-    assert owned["Principal"] == {"AWS": [NEW_V2_ROLE, V2_ROLE]}
-    assert owned["Action"] == list(model.V2.actions)
-    assert len(json.loads(edit.text)["Statement"]) == 2
-    assert any(n.startswith("fixed:") for n in edit.notes)
-    assert any(model.REENCRYPT_TYPO in n for n in edit.notes)
+    after = json.loads(edit.text)
+    assert len(after["Statement"]) == len(policy["Statement"])  # repaired, not re-added
+    assert after["Statement"][-1]["Sid"] == sid
+    assert after["Statement"][-1]["Action"] == list(model.V2.actions)
+    assert allowed(after, V2_ROLE) == V2_REAL
+    assert any(n.startswith("narrowed: set") for n in edit.notes)
+
+
+def test_grant_replaces_the_typo_in_place_under_any_sid():
+    policy = load("aws-default.json")
+    typo = [model.REENCRYPT_TYPO if a == "kms:ReEncrypt*" else a for a in model.V2.actions]
+    policy["Statement"].append(
+        key_policy.clickhouse_statement(model.V2, V2_ROLE) | {"Sid": "theirs", "Action": typo}
+    )
+    assert not granted(policy, model.V2, V2_ROLE)
+    edit = key_policy.grant(policy, model.V2, V2_ROLE, ACCOUNT)
+    after = json.loads(edit.text)
+    assert [s["Sid"] for s in after["Statement"]] == [s["Sid"] for s in policy["Statement"]]
+    assert after["Statement"][-1]["Action"] == list(model.V2.actions)
+    assert allowed(after, V2_ROLE) == V2_REAL
+    assert edit.notes[0].startswith("fixed: replaced")
+    assert not any(n.startswith("warning") for n in edit.notes)  # no typo is left
+
+
+def test_grant_warns_of_a_broader_statement_it_cannot_edit():
+    """A scoped Resource is a shape cmek does not rewrite: the statement stays, with a warning."""
+    policy = load("aws-default.json")
+    scoped = key_policy.clickhouse_statement(model.V2, V2_ROLE) | {
+        "Sid": "scoped",
+        "Action": "kms:*",
+        "Resource": [f"arn:aws:kms:us-east-1:{ACCOUNT}:key/*"],
+    }
+    policy["Statement"].append(scoped)
+    edit = key_policy.grant(policy, model.V2, V2_ROLE, ACCOUNT)
+    assert any("narrow it by hand" in n and "'scoped'" in n for n in edit.notes)
+    assert scoped in json.loads(edit.text)["Statement"]
 
 
 def test_grant_refuses_to_edit_an_owned_sid_of_another_shape():

@@ -13,6 +13,7 @@ and each access's verdict is `verify_key.evaluate` on the same facts, so the aud
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,14 +28,17 @@ VIA_KEY_POLICY = "key policy"
 VIA_ROLE = "role"
 
 # Finding codes (stable: scripts filter on them).
-V1_GRANTED = "v1-granted"
-V1_ROLE = "v1-role"
-V2_MISSING = "v2-missing-action"
-TYPO = "reencrypt-typo"
-KEY_NOT_ENABLED = "key-not-enabled"
-BROADER = "broader-than-profile"
-UNREADABLE = "could-not-read"
+V1_GRANTED = model.FINDING_V1_GRANTED
+V1_ROLE = model.FINDING_V1_ROLE
+V2_MISSING = model.FINDING_V2_MISSING
+TYPO = model.FINDING_TYPO
+KEY_NOT_ENABLED = model.FINDING_KEY_NOT_ENABLED
+BROADER = model.FINDING_BROADER
+UNREADABLE = model.FINDING_UNREADABLE
+ACCOUNT_NOT_AUDITED = model.FINDING_ACCOUNT_NOT_AUDITED
 
+# Every printed cmek fix writes (with a backup of the previous policy); without it, a dry run.
+APPLY_FLAG = "--apply"
 ROTATION_NOT_READ = "not read by the audit (one call per key less)"
 # Error codes meaning "this region is not enabled for the account" rather than "you may not".
 NOT_ENABLED_CODES = frozenset({"UnrecognizedClientException", "InvalidClientTokenId"})
@@ -140,16 +144,21 @@ def parse_account(value: str) -> str:
     return value
 
 
-def profile_of(principal: str, accounts: Iterable[str]) -> model.Profile | None:
+def profile_of(principal: str, accounts: Iterable[str], home: str = "") -> model.Profile | None:
     """v1 for ClickHouse's retired principal; v2 for a role (or the root) of an account the
-    caller named as ClickHouse's; None for anyone else."""
+    caller named as ClickHouse's, or for a role outside `home` (the audited account) whose name has
+    the shape of ClickHouse's encryption roles, so a v2 grant is found without being told
+    ClickHouse's accounts; None for anyone else."""
     if principal == model.V1.principal:
         return model.V1
     parts = principal.split(":")
-    in_account = len(parts) == 6 and parts[2] == "iam" and parts[4] in set(accounts)
-    if in_account and (parts[5].startswith("role/") or parts[5] == "root"):
+    if len(parts) != 6 or parts[2] != "iam":
+        return None
+    if parts[4] in set(accounts) and (parts[5].startswith("role/") or parts[5] == "root"):
         return model.V2
-    return None
+    name = parts[5].rsplit("/", 1)[-1]
+    shaped = parts[5].startswith("role/") and re.fullmatch(model.V2_ROLE_NAME_PATTERN, name)
+    return model.V2 if shaped and parts[4] != home else None
 
 
 def _canonical(value: str, partition: str) -> str:
@@ -161,30 +170,32 @@ def _canonical(value: str, partition: str) -> str:
 
 
 def candidates(
-    policy: Mapping[str, Any], accounts: Sequence[str], partition: str
+    policy: Mapping[str, Any], accounts: Sequence[str], partition: str, home: str = ""
 ) -> dict[str, model.Profile]:
-    """The ClickHouse principals to evaluate under a policy, with their profile: always the v1
-    principal (a "*" or its account reaches it unnamed), then each v2-shaped principal named."""
+    """The ClickHouse principals to evaluate under a policy of account `home`, with their profile:
+    always the v1 principal (a "*" or its account reaches it unnamed), then each v2 principal
+    named."""
     found = {model.V1.principal: model.V1}
     for statement in iam_policy.statements(policy):
         for value in aws_principals(statement.get("Principal")):
             arn = _canonical(value, partition)
-            profile = profile_of(arn, accounts)
+            profile = profile_of(arn, accounts, home)
             if profile is not None:
                 found[arn] = profile
     return found
 
 
-def trusted(trust: Any, accounts: Sequence[str]) -> dict[str, model.Profile]:
-    """The ClickHouse principals a role's trust policy lets assume it. A trust under a Condition
-    (an external ID) counts: ClickHouse may meet it."""
+def trusted(trust: Any, accounts: Sequence[str], home: str = "") -> dict[str, model.Profile]:
+    """The ClickHouse principals a role of account `home` lets assume it. A trust under a
+    Condition (an external ID) counts: ClickHouse may meet it."""
     try:
         policy = iam_policy.load(trust)
     except InputError:
         return {}
     action = model.ASSUME_ROLE_ACTION
     result = {}
-    for principal, profile in candidates(policy, accounts, model.COMMERCIAL_PARTITION).items():
+    partition = model.COMMERCIAL_PARTITION
+    for principal, profile in candidates(policy, accounts, partition, home).items():
         grant = iam_policy.evaluate(policy, principal, [action])[action]
         if grant.allowed or (grant.conditional and not (grant.denied_by or grant.may_deny)):
             result[principal] = profile
@@ -199,7 +210,10 @@ def audit(inventory: Inventory, accounts: Sequence[str], endpoint_url: str | Non
     access: list[Access] = []
     findings: list[Finding] = [_unreadable_finding(u) for u in inventory.unreadable]
     fixes = Fixes(endpoint_url)
-    trusts = [(role, trusted(role.trust, accounts)) for role in inventory.roles]
+    trusts = [
+        (role, trusted(role.trust, accounts, iam_policy.account_of(role.arn)))
+        for role in inventory.roles
+    ]
     for key in sorted(inventory.keys, key=lambda k: k.arn):
         if key.error or key.metadata is None or key.policy is None:
             findings.append(_unreadable_key(key))
@@ -209,7 +223,8 @@ def audit(inventory: Inventory, accounts: Sequence[str], endpoint_url: str | Non
         except InputError as exc:
             findings.append(_unreadable_key(key, f"its key policy cannot be read: {exc}"))
             continue
-        for principal, profile in candidates(policy, accounts, key.arn.split(":")[1]).items():
+        home = iam_policy.account_of(key.arn)
+        for principal, profile in candidates(policy, accounts, key.arn.split(":")[1], home).items():
             found = key_access(key, policy, principal, profile)
             if found is not None:
                 access.append(found)
@@ -325,27 +340,46 @@ def _role_allowed(role: verify_key.RoleFacts, key_arn: str) -> tuple[str, ...]:
 # --- Findings ------------------------------------------------------------------------------------
 
 
+@functools.cache
+def version_flag() -> str:
+    """The flag by which `cmek grant` and `cmek revoke` take the CMEK version, read from grant's
+    own parser, so a printed fix is always one the command accepts (`--cmek-version` once the
+    selector is renamed from `--profile`, which then names the AWS credentials profile)."""
+    import argparse
+
+    from cmek.commands import grant
+
+    parser = argparse.ArgumentParser(add_help=False)
+    grant.add_arguments(parser)
+    for action in parser._actions:
+        if action.choices is not None and set(action.choices) == set(model.PROFILES):
+            return max(action.option_strings, key=len)
+    raise AssertionError("cmek grant takes no CMEK version flag")
+
+
 @dataclass(frozen=True)
 class Fixes:
-    """The exact commands printed as fixes (dry runs: each prints the change; --apply makes it)."""
+    """The one place a fix command is rendered. Each is safe to run as printed, in the printed
+    order: one write per fix (`cmek grant` repairs a grant in place), never a step that leaves a
+    ClickHouse role with less access than it had unless the finding is that access itself."""
 
     endpoint_url: str | None = None
 
     def _cmd(self, verb: str, profile: model.Profile, principal: str, key_arn: str) -> str:
         who = "" if principal == profile.principal else f" --principal {principal}"
         endpoint = f" --endpoint-url {self.endpoint_url}" if self.endpoint_url else ""
-        return f"cmek {verb} --profile {profile.name}{who} --key-arn {key_arn}{endpoint}"
+        return (
+            f"cmek {verb} {version_flag()} {profile.name}{who} --key-arn {key_arn}{endpoint} "
+            f"{APPLY_FLAG}"
+        )
 
     def revoke(self, profile: model.Profile, principal: str, key_arn: str) -> str:
         return self._cmd("revoke", profile, principal, key_arn)
 
     def grant(self, profile: model.Profile, principal: str, key_arn: str) -> str:
+        """Grant exactly the profile's actions: adds what is missing, replaces the ReEncrypt typo
+        and narrows a broader statement, in one PutKeyPolicy."""
         return self._cmd("grant", profile, principal, key_arn)
-
-    def regrant(self, profile: model.Profile, principal: str, key_arn: str) -> str:
-        """Replace whatever grants the principal with exactly the profile's statement."""
-        first = self.revoke(profile, principal, key_arn)
-        return f"{first} --apply, then {self.grant(profile, principal, key_arn)}"
 
 
 def _listed(actions: Iterable[str]) -> str:
@@ -390,7 +424,7 @@ def key_findings(found: Access, policy: Mapping[str, Any], fixes: Fixes) -> list
             )
         )
     if found.extra:
-        findings.append(_broader(found, fixes.regrant(model.V2, found.principal, key)))
+        findings.append(_broader(found, fixes.grant(model.V2, found.principal, key)))
     if found.state != model.KEY_STATE_ENABLED:
         findings.append(_not_enabled(found, fixes.revoke(model.V2, found.principal, key)))
     return findings
@@ -439,9 +473,10 @@ def typo_findings(
     key: KeyFacts, policy: Mapping[str, Any], accounts: Sequence[str], fixes: Fixes
 ) -> list[Finding]:
     """A v2 principal's statement that lists `kms:ReEncrypt` (not an action: it grants nothing,
-    so ReEncryptFrom/To are missing). The fix replaces the statement with the profile's own."""
+    so ReEncryptFrom/To are missing). The fix (`cmek grant`) replaces the typo in place."""
     findings = []
-    for principal, profile in candidates(policy, accounts, key.arn.split(":")[1]).items():
+    home = iam_policy.account_of(key.arn)
+    for principal, profile in candidates(policy, accounts, key.arn.split(":")[1], home).items():
         if profile is not model.V2:
             continue
         for sid in _typo_statements(policy, principal):
@@ -452,7 +487,7 @@ def typo_findings(
                     principal,
                     f"statement {sid!r} lists {model.REENCRYPT_TYPO}, which is not an action and "
                     f"grants nothing: {_listed(model.REENCRYPT_COVERS)} are not granted",
-                    fixes.regrant(model.V2, principal, key.arn),
+                    fixes.grant(model.V2, principal, key.arn),
                 )
             )
     return findings
@@ -475,7 +510,7 @@ def role_access_findings(found: Access) -> list[Finding]:
 
 def role_findings(role: verify_key.RoleFacts, accounts: Sequence[str]) -> list[Finding]:
     """A role in the account that the retired v1 principal can still assume."""
-    if model.V1.principal not in trusted(role.trust, accounts):
+    if model.V1.principal not in trusted(role.trust, accounts, iam_policy.account_of(role.arn)):
         return []
     name = role.arn.rsplit("/", 1)[1]
     stack_role = name.startswith(model.ROLE_NAME_PREFIX) or any(
@@ -503,3 +538,16 @@ def _unreadable_finding(failure: Unreadable) -> Finding:
 def _unreadable_key(key: KeyFacts, why: str = "") -> Finding:
     fix = "read the key with credentials its key policy allows (kms:DescribeKey, GetKeyPolicy)"
     return Finding(UNREADABLE, key.arn, "", f"could not read the key: {why or key.error}", fix)
+
+
+def not_audited(account: str, regions: tuple[str, ...], why: str, role: str) -> Report:
+    """The report of an organization account that could not be entered (or is not active): one
+    finding, and no region read."""
+    failures = tuple(Unreadable(region, "", why) for region in regions)
+    fix = (
+        f"let the organization's account assume role {role} in account {account} (its trust "
+        "policy, a service control policy), or leave it out with --exclude-account"
+    )
+    message = f"account {account} was not audited: {why}"
+    finding = Finding(ACCOUNT_NOT_AUDITED, account, "", message, fix)
+    return Report(Inventory(regions, (), (), failures), (), (finding,))

@@ -15,14 +15,18 @@ benchmark and the tests can prove there are no repeated reads.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import threading
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from typing import Any
 
 from cmek import aws, model
 from cmek.audit import evaluate as audit
+from cmek.iam_policy import account_of
 from cmek.verify import evaluate as verify_key
 from cmek.verify import fetch as verify_key_fetch
 
@@ -77,52 +81,150 @@ def default_region() -> str | None:
     return boto3.session.Session().region_name
 
 
+def base_session(profile_name: str | None = None) -> Any:
+    """The one session every audit client derives from: the standard credential chain, or the
+    named AWS profile (`--profile NAME`)."""
+    import boto3
+
+    return boto3.session.Session(profile_name=profile_name)
+
+
+def client(session: Any, service: str, region: str | None, ctx: Context) -> Any:
+    """A counted client of `session`; adaptive retries back off and slow it on throttling."""
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "adaptive", "max_attempts": aws.DEFAULT_MAX_ATTEMPTS},
+        max_pool_connections=ctx.concurrency,
+    )
+    made = session.client(service, region_name=region, endpoint_url=ctx.endpoint_url, config=config)
+    return ctx.counter.attach(made)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every account's scan shares: the regions, ClickHouse's accounts, the endpoint, the
+    pool's size and the call counter."""
+
+    regions: tuple[str, ...]
+    accounts: tuple[str, ...]
+    endpoint_url: str | None
+    concurrency: int
+    counter: CallCounter
+
+
+class Scheduler:
+    """One bounded thread pool for every AWS call of the audit. Workers only call AWS; what to do
+    with a result runs here on the calling thread, which may submit more, so no worker ever waits
+    for another (no deadlock however many accounts share the pool)."""
+
+    def __init__(self, pool: ThreadPoolExecutor) -> None:
+        self.pool = pool
+        self.pending: dict[Future, Callable[[Future], None]] = {}
+
+    def submit(self, then: Callable[[Future], None], fn: Callable, *args: Any) -> None:
+        self.pending[self.pool.submit(fn, *args)] = then
+
+    def run(self) -> None:
+        while self.pending:
+            done, _ = wait(self.pending, return_when=FIRST_COMPLETED)
+            for future in done:
+                self.pending.pop(future)(future)
+
+
+class AccountScan:
+    """One account's reads (its regions' keys and its roles) on the shared scheduler; calls
+    `on_done(inventory)` once every read has answered. Holds only this account's facts."""
+
+    def __init__(
+        self,
+        scheduler: Scheduler,
+        ctx: Context,
+        session: Any,
+        on_done: Callable[[audit.Inventory], None],
+        progress: Progress | None = None,
+    ) -> None:
+        self.scheduler, self.ctx, self.session, self.on_done = scheduler, ctx, session, on_done
+        self.progress = progress
+        self.keys: list[audit.KeyFacts] = []
+        self.unreadable: list[audit.Unreadable] = []
+        self.roles: tuple[verify_key.RoleFacts, ...] = ()
+        self.outstanding = 0
+        self.reads = 0
+        self.keys_done = 0
+        self.regions_done = 0
+
+    def start(self) -> None:
+        self.outstanding = 1 + len(self.ctx.regions)
+        self.scheduler.submit(self._roles_read, _roles, self.session, self.ctx)
+        for region in self.ctx.regions:
+            then = functools.partial(self._listed, region)
+            self.scheduler.submit(then, _list_region, self.session, region, self.ctx)
+
+    def _listed(self, region: str, done: Future) -> None:
+        try:
+            kms, key_ids, aliases = done.result()
+        except aws.AwsError as exc:
+            self.unreadable.append(audit.Unreadable(region, exc.code, str(exc)))
+        else:
+            for key in key_ids:
+                if not _aws_managed(aliases.get(key[0], ())):
+                    self.reads += 1
+                    self.outstanding += 1
+                    self.scheduler.submit(
+                        self._read, _read_key, kms, region, key, aliases.get(key[0], ())
+                    )
+        self.regions_done += 1
+        self._one_done()
+
+    def _read(self, done: Future) -> None:
+        found = done.result()
+        if found is not None:
+            self.keys.append(found)
+        self.keys_done += 1
+        if self.progress is not None:
+            self.progress(self.keys_done, self.reads)
+        self._one_done()
+
+    def _roles_read(self, done: Future) -> None:
+        self.roles, failure = done.result()
+        if failure is not None:
+            self.unreadable.append(failure)
+        self._one_done()
+
+    def _one_done(self) -> None:
+        self.outstanding -= 1
+        if self.outstanding == 0:
+            self.on_done(
+                audit.Inventory(
+                    regions=self.ctx.regions,
+                    keys=tuple(self.keys),
+                    roles=self.roles,
+                    unreadable=tuple(sorted(self.unreadable, key=lambda u: u.where)),
+                )
+            )
+
+
 def fetch(
     regions: Sequence[str],
     accounts: Sequence[str],
     endpoint_url: str | None = None,
     concurrency: int = 8,
     progress: Progress | None = None,
+    session: Any = None,
 ) -> audit.Inventory:
-    """Everything the audit needs, read with at most `concurrency` calls in flight."""
-    counter = CallCounter()
-    unreadable: list[audit.Unreadable] = []
-    keys: list[audit.KeyFacts] = []
+    """Everything the audit needs of one account (`session`'s, default the standard chain), read
+    with at most `concurrency` calls in flight."""
+    ctx = Context(tuple(regions), tuple(accounts), endpoint_url, concurrency, CallCounter())
+    found: list[audit.Inventory] = []
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        roles_future = pool.submit(_roles, accounts, endpoint_url, counter, concurrency)
-        listings = {
-            pool.submit(_list_region, region, endpoint_url, counter, concurrency): region
-            for region in regions
-        }
-        reads: list[Future] = []
-        for done in as_completed(listings):
-            try:
-                kms, key_ids, aliases = done.result()
-            except aws.AwsError as exc:
-                unreadable.append(audit.Unreadable(listings[done], exc.code, str(exc)))
-                continue
-            region = listings[done]
-            reads += [
-                pool.submit(_read_key, kms, region, key, aliases.get(key[0], ()))
-                for key in key_ids
-                if not _aws_managed(aliases.get(key[0], ()))
-            ]
-        for count, done in enumerate(as_completed(reads), 1):
-            found = done.result()
-            if found is not None:
-                keys.append(found)
-            if progress is not None:
-                progress(count, len(reads))
-        roles, iam_failure = roles_future.result()
-    if iam_failure is not None:
-        unreadable.append(iam_failure)
-    return audit.Inventory(
-        regions=tuple(regions),
-        keys=tuple(keys),
-        roles=roles,
-        unreadable=tuple(sorted(unreadable, key=lambda u: u.where)),
-        calls=dict(sorted(counter.calls.items())),
-        requests=counter.requests,
+        scheduler = Scheduler(pool)
+        scan = AccountScan(scheduler, ctx, session or base_session(), found.append, progress)
+        scan.start()
+        scheduler.run()
+    [inventory] = found
+    return dataclasses.replace(
+        inventory, calls=dict(sorted(ctx.counter.calls.items())), requests=ctx.counter.requests
     )
 
 
@@ -131,12 +233,10 @@ def _aws_managed(aliases: Sequence[str]) -> bool:
 
 
 def _list_region(
-    region: str, endpoint_url: str | None, counter: CallCounter, concurrency: int
+    session: Any, region: str, ctx: Context
 ) -> tuple[Any, list[tuple[str, str]], dict[str, tuple[str, ...]]]:
     """The region's client, its keys (id, ARN) and each key's aliases."""
-    kms = counter.attach(
-        aws.client("kms", region, endpoint_url, "adaptive", max_pool_connections=concurrency)
-    )
+    kms = client(session, "kms", region, ctx)
     pages = aws.pages(
         f"ListKeys in {region}", kms, "list_keys", PaginationConfig={"PageSize": 1000}
     )
@@ -174,13 +274,11 @@ def _read_key(
 
 
 def _roles(
-    accounts: Sequence[str], endpoint_url: str | None, counter: CallCounter, concurrency: int
+    session: Any, ctx: Context
 ) -> tuple[tuple[verify_key.RoleFacts, ...], audit.Unreadable | None]:
     """The roles that trust ClickHouse with their policies; IAM's refusal is recorded, not fatal
     (the keys' own policies are still audited)."""
-    iam = counter.attach(
-        aws.client("iam", IAM_SIGNING_REGION, endpoint_url, "adaptive", concurrency)
-    )
+    iam = client(session, "iam", IAM_SIGNING_REGION, ctx)
     try:
         pages = aws.pages("ListRoles", iam, "list_roles")
         listed = [role for page in pages for role in page["Roles"]]
@@ -188,7 +286,9 @@ def _roles(
         roles = tuple(
             _role(iam, role, managed)
             for role in listed
-            if audit.trusted(role["AssumeRolePolicyDocument"], accounts)
+            if audit.trusted(
+                role["AssumeRolePolicyDocument"], ctx.accounts, account_of(role["Arn"])
+            )
         )
     except aws.AwsError as exc:
         return (), audit.Unreadable("iam", exc.code, str(exc))

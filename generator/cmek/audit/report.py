@@ -8,14 +8,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-from dataclasses import asdict
-from typing import Any
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass
+from typing import Any, TextIO
 
 from cmek.audit import evaluate as audit
 
 APPLY_NOTE = (
-    "Each cmek command above is a dry run that prints the change; add --apply to make it. "
-    "Where a fix names two commands, apply the first before running the second."
+    f"Each cmek command above writes one key policy (saving the previous one first) and is safe "
+    f"to run as printed, in order; without {audit.APPLY_FLAG} it only prints the change."
 )
 CSV_COLUMNS = (
     "record",
@@ -104,20 +105,104 @@ def to_json(report: audit.Report) -> str:
     return json.dumps(to_dict(report), indent=2) + "\n"
 
 
-def to_csv(report: audit.Report) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
+def _csv_rows(report: audit.Report) -> Iterator[dict[str, Any]]:
     for access in report.access:
         row = asdict(access)
         row["subject"] = row.pop("key_arn")
         row.pop("reasons")
         for column in ("aliases", "where", "actions", "extra", "missing"):
             row[column] = " ".join(row[column])
-        writer.writerow({"record": "access", **row})
+        yield {"record": "access", **row}
     for finding in report.findings:
-        writer.writerow({"record": "finding", **asdict(finding)})
+        yield {"record": "finding", **asdict(finding)}
+
+
+def to_csv(report: audit.Report) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(_csv_rows(report))
     return out.getvalue()
 
 
 RENDERERS = {"text": text, "json": to_json, "csv": to_csv}
+
+
+# --- Organization-wide output, streamed one account at a time ------------------------------------
+
+
+@dataclass(frozen=True)
+class AccountInfo:
+    account_id: str
+    name: str
+
+
+def _with_account(info: AccountInfo, row: dict[str, Any]) -> dict[str, Any]:
+    return {"account_id": info.account_id, "account_name": info.name, **row}
+
+
+def account_dict(info: AccountInfo, report: audit.Report) -> dict[str, Any]:
+    """One account's part of the JSON report: its rows each carry the account."""
+    found = to_dict(report)
+    for rows in ("access", "findings"):
+        found[rows] = [_with_account(info, row) for row in found[rows]]
+    return _with_account(info, found)
+
+
+class Stream:
+    """Writes each account's part as soon as it is audited and keeps only the totals, so memory
+    does not grow with the number of accounts (text, CSV and ASFF rows are written as they come;
+    JSON is one document written piece by piece)."""
+
+    def __init__(self, out: TextIO, fmt: str, asff_of: Callable[..., list[dict]]) -> None:
+        self.out, self.fmt, self.asff_of = out, fmt, asff_of
+        self.accounts = self.audited = self.findings = 0
+        self.readable = False
+        self.writer = csv.DictWriter(
+            out, ("account_id", "account_name", *CSV_COLUMNS), lineterminator="\n"
+        )
+        if fmt == "csv":
+            self.writer.writeheader()
+        opening = {"json": '{"accounts": [', "asff": '{"Findings": ['}.get(fmt, "")
+        out.write(opening)
+
+    def _separator(self, first: bool) -> str:
+        return "" if first else ","
+
+    def account(self, info: AccountInfo, report: audit.Report) -> None:
+        first = self.accounts == 0 if self.fmt == "json" else self.findings == 0
+        self.accounts += 1
+        self.audited += 1 if report.readable else 0
+        self.readable = self.readable or report.readable
+        self.findings += len(report.findings)
+        if self.fmt == "text":
+            heading = f"== account {info.account_id} ({info.name}): "
+            self.out.write(heading + text(report).removeprefix("cmek audit: ") + "\n")
+        elif self.fmt == "json":
+            self.out.write(self._separator(first) + json.dumps(account_dict(info, report)))
+        elif self.fmt == "csv":
+            self.writer.writerows(_with_account(info, r) for r in _csv_rows(report))
+        else:
+            documents = self.asff_of(info, report)
+            for index, document in enumerate(documents):
+                self.out.write(self._separator(first and index == 0) + json.dumps(document))
+        self.out.flush()
+
+    def close(self) -> int:
+        """The closing summary; returns the exit code (3 only when no account could be read)."""
+        code = (
+            audit.EXIT_TOOL_FAILED
+            if not self.readable
+            else (audit.EXIT_CHECK_FAILED if self.findings else audit.EXIT_OK)
+        )
+        summary = (
+            f"cmek audit: {self.audited} of {self.accounts} account(s) audited; "
+            f"{self.findings} finding(s)"
+        )
+        if self.fmt == "text":
+            self.out.write(summary + "\n")
+        elif self.fmt == "json":
+            self.out.write(f'], "summary": {json.dumps(summary)}, "exit_code": {code}}}\n')
+        elif self.fmt == "asff":
+            self.out.write("]}\n")
+        return code

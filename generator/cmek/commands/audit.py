@@ -7,6 +7,7 @@ answer is incomplete), 2 bad input, 3 nothing could be audited (no region readab
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from typing import TextIO
 
@@ -35,7 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="every commercial region where KMS runs (from botocore's data)",
     )
     add_endpoint_argument(parser, "KMS and IAM")
-    parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
+    parser.add_argument("--format", choices=("text", "json", "csv", "asff"), default="text")
     parser.add_argument(
         "--concurrency",
         default=str(DEFAULT_CONCURRENCY),
@@ -48,6 +49,34 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="ACCOUNT",
         help="a ClickHouse account whose roles are v2 encryption roles (repeatable)",
     )
+    add_organization_arguments(parser)
+
+
+def add_organization_arguments(parser: argparse.ArgumentParser) -> None:
+    from cmek import model
+
+    org = parser.add_argument_group("organization-wide audit and Security Hub")
+    org.add_argument(
+        "--organization",
+        action="store_true",
+        help="audit every active account of the organization (from its management or a "
+        "delegated administrator account)",
+    )
+    org.add_argument(
+        "--assume-role-name",
+        default=model.DEFAULT_ORG_ROLE_NAME,
+        help=f"the role to assume in each account (default {model.DEFAULT_ORG_ROLE_NAME})",
+    )
+    for flag, what in (("--account", "only this account"), ("--exclude-account", "skip it")):
+        org.add_argument(
+            flag, action="append", default=[], metavar="ID", help=f"{what} (repeatable)"
+        )
+    org.add_argument(
+        "--security-hub",
+        action="store_true",
+        help="import the findings into each account's Security Hub and archive those now gone",
+    )
+    org.add_argument("--security-hub-region", help="default: the first audited region")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -59,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
     concurrency = _concurrency(args.concurrency)
     check_endpoint(args.endpoint_url)
     regions = _regions(args)
+    _check_organization_flags(args)
+    if args.organization or args.security_hub or args.format == "asff":
+        from cmek.audit import streamed
+
+        return streamed.run(args, regions, accounts, concurrency)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
         inventory = audit_fetch.fetch(
@@ -81,6 +115,29 @@ def _accounts(values: list[str]) -> tuple[str, ...]:
         return tuple(dict.fromkeys(audit.parse_account(v) for v in values))
     except InputError as exc:
         raise exc.within("--clickhouse-account") from None
+
+
+def _check_organization_flags(args: argparse.Namespace) -> None:
+    from cmek import model, validate
+
+    if not args.organization:
+        for flag in ("account", "exclude_account"):
+            if getattr(args, flag):
+                raise InputError(f"--{flag.replace('_', '-')} needs --organization")
+    for flag in ("account", "exclude_account"):
+        try:
+            _accounts(getattr(args, flag))
+        except InputError as exc:
+            raise InputError(str(exc).replace("--clickhouse-account", f"--{flag}")) from None
+    if not re.fullmatch(r"[\w+=,.@-]{1,64}", args.assume_role_name):
+        raise InputError(
+            f"--assume-role-name {quote(args.assume_role_name)}: expected an IAM role name like "
+            f"{model.DEFAULT_ORG_ROLE_NAME}"
+        )
+    if args.security_hub_region is not None:
+        if not args.security_hub:
+            raise InputError("--security-hub-region needs --security-hub")
+        validate.region(args.security_hub_region, "--security-hub-region", "aws")
 
 
 def _concurrency(value: str) -> int:

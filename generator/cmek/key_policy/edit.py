@@ -219,25 +219,30 @@ def grant(
     account: str | None,
     text: str | None = None,
 ) -> Edit:
-    """The policy with the profile's actions granted to `principal` in the profile's statement.
+    """The policy with exactly the profile's actions granted to `principal`, in one write.
 
-    Unchanged when Allow statements already name the principal (or "*") for every action, whatever
-    their Sid. `text` is the original document, returned as it was when nothing changes.
+    Statements that name the principal are repaired in place first (the ReEncrypt typo replaced,
+    a grant broader than the profile narrowed: `_repaired`), so one `cmek grant` turns any grant of
+    the principal into the profile's without a moment where the principal has less than before.
+    Unchanged when nothing needed repair and Allow statements already name the principal (or "*")
+    for every action, whatever their Sid. `text` is the original document, returned as it was when
+    nothing changes.
     """
     check_grantee(profile, principal, account)
-    statements = iam_policy.statements(policy)
     sid = profile.key_policy_sid
+    notes: list[str] = []
+    statements = _repaired(iam_policy.statements(policy), profile, principal, notes)
+    current = _document(policy, statements) if notes else policy
     owned = [i for i, s in enumerate(statements) if s.get("Sid") == sid]
     actions = iam_policy.real_actions(profile.actions)
     allows = _document(policy, [s for s in statements if s["Effect"] == iam_policy.ALLOW])
     grants = iam_policy.evaluate(allows, principal, actions).values()
-    notes = _typo_notes(policy)
     if all(g.allowed and g.via == iam_policy.VIA_PRINCIPAL for g in grants):
-        by = ", ".join(quote(s) for s in dict.fromkeys(s for g in grants for s in g.statements))
-        notes.insert(0, f"unchanged: {principal} already has the {profile.name} actions ({by})")
-        return _finish(
-            policy, policy, text, notes + _deny_notes(policy, principal, actions), account
-        )
+        if not notes:
+            by = ", ".join(quote(s) for s in dict.fromkeys(s for g in grants for s in g.statements))
+            notes.append(f"unchanged: {principal} already has the {profile.name} actions ({by})")
+        notes += _typo_notes(current) + _deny_notes(current, principal, actions)
+        return _finish(policy, current, text if current is policy else None, notes, account)
     if len(owned) > 1:
         raise InputError(f"policy has {len(owned)} statements with Sid {quote(sid)}; expected one")
     new = list(statements)
@@ -247,7 +252,80 @@ def grant(
         new.append(clickhouse_statement(profile, principal))
         notes.insert(0, f"granted: added statement {quote(sid)} for {principal}")
     after = _document(policy, new)
-    return _finish(policy, after, None, notes + _deny_notes(after, principal, actions), account)
+    notes += _typo_notes(after) + _deny_notes(after, principal, actions)
+    return _finish(policy, after, None, notes, account)
+
+
+def _repaired(
+    statements: list[dict], profile: model.Profile, principal: str, notes: list[str]
+) -> list[dict]:
+    """The statements with those that name `principal` repaired in place, each edit noted.
+
+    The ReEncrypt typo becomes the profile's `kms:ReEncrypt*` (what its author meant). A statement
+    of cmek's shape allowing the principal more than the profile is narrowed: its actions set to
+    the profile's when it names only the principal (or is the profile's own Sid), else the principal
+    is taken out of it (the profile's statement then grants it). Another shape is only warned of.
+    """
+    result = []
+    for index, statement in enumerate(statements):
+        if statement.get("Effect") != iam_policy.ALLOW or not _names(statement, principal):
+            result.append(statement)
+            continue
+        name = quote(iam_policy.label(statement, index))
+        fixed = _without_typo(statement)
+        if fixed is not statement:
+            notes.append(
+                f"fixed: replaced {model.REENCRYPT_TYPO} with {model.REENCRYPT_ACTIONS[0]} in "
+                f"statement {name}"
+            )
+        extra = _extra(fixed, principal, profile)
+        if not extra:
+            result.append(fixed)
+        elif not _is_ours(fixed):
+            notes.append(
+                f"warning: statement {name} allows {principal} {len(extra)} action(s) beyond the "
+                f"{profile.name} set and has a shape cmek does not edit; narrow it by hand"
+            )
+            result.append(fixed)
+        elif fixed.get("Sid") == profile.key_policy_sid or aws_principals(fixed["Principal"]) == [
+            principal
+        ]:
+            wanted = clickhouse_statement(profile, principal)["Action"]
+            result.append({**copy.deepcopy(fixed), "Action": wanted})
+            notes.append(
+                f"narrowed: set the actions of statement {name} to the {profile.name} set "
+                f"({len(extra)} action(s) fewer)"
+            )
+        else:
+            kept = _without(fixed, principal)
+            result += [kept] if kept is not None else []
+            notes.append(
+                f"narrowed: took {principal} out of statement {name}, which allowed it "
+                f"{len(extra)} action(s) beyond the {profile.name} set"
+            )
+    return result
+
+
+def _without_typo(statement: dict) -> dict:
+    """The statement with `kms:ReEncrypt` (any case) replaced by `kms:ReEncrypt*`; the statement
+    itself when it has no typo."""
+    listed = statement.get("Action", [])
+    listed = [listed] if isinstance(listed, str) else list(listed)
+    if not any(a.lower() == model.REENCRYPT_TYPO.lower() for a in listed):
+        return statement
+    fixed = [
+        model.REENCRYPT_ACTIONS[0] if a.lower() == model.REENCRYPT_TYPO.lower() else a
+        for a in listed
+    ]
+    return {**copy.deepcopy(statement), "Action": list(dict.fromkeys(fixed))}
+
+
+def _extra(statement: dict, principal: str, profile: model.Profile) -> tuple[str, ...]:
+    """The real KMS actions this one statement allows `principal` beyond the profile's."""
+    needed = set(iam_policy.real_actions(profile.actions))
+    alone = {"Version": model.POLICY_VERSION, "Statement": [statement]}
+    grants = iam_policy.evaluate(alone, principal, iam_policy.kms_actions())
+    return tuple(a for a, g in grants.items() if g.allowed and a not in needed)
 
 
 def _merged(statement: dict, profile: model.Profile, principal: str, notes: list[str]) -> dict:
@@ -266,8 +344,10 @@ def _merged(statement: dict, profile: model.Profile, principal: str, notes: list
     wanted = clickhouse_statement(profile, principal)["Action"]
     if statement["Action"] != wanted:
         result["Action"] = wanted
+        typo = _without_typo(statement) is not statement
+        why = f" (it listed {model.REENCRYPT_TYPO}, which grants nothing)" if typo else ""
         notes.insert(
-            0, f"fixed: set the actions of statement {quote(sid)} to the {profile.name} set"
+            0, f"fixed: set the actions of statement {quote(sid)} to the {profile.name} set{why}"
         )
     return result
 

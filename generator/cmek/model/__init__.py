@@ -6,12 +6,14 @@
 - cloudformation, terraform, publishing: the artifacts' names and files (a contract with users);
 - keys: what a usable key looks like to ClickHouse;
 - gcp: the same contract on Google Cloud (roles, member, key path, a usable Cloud KMS key);
-- inventory: the expectations `cmek check` holds every artifact to (deny by default).
+- inventory: the expectations `cmek check` holds every artifact to (deny by default);
+- audit: `cmek audit`'s finding codes, organization defaults and Security Hub (ASFF) facts.
 
 Every renderer, check and command reads `model.NAME`; this package re-exports each submodule.
 """
 
 from cmek import __version__
+from cmek.model.audit import *  # noqa: F403
 from cmek.model.aws_rules import *  # noqa: F403
 from cmek.model.cloudformation import *  # noqa: F403
 from cmek.model.contract import *  # noqa: F403
