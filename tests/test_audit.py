@@ -246,11 +246,11 @@ def assert_fixes(report: dict, account: Account) -> None:
     endpoint = f" --endpoint-url {account.endpoint}"
     arn = account.arns
     assert fixes[(audit.V1_GRANTED, "v1")] == (
-        f"cmek revoke --profile v1 --key-arn {arn['v1']}{endpoint}"
+        f"cmek revoke --cmek-version v1 --key-arn {arn['v1']}{endpoint}"
     )
     assert fixes[(audit.TYPO, "typo")] == (
-        f"cmek revoke --profile v2 --principal {V2_ROLE_B} --key-arn {arn['typo']}{endpoint} "
-        f"--apply, then cmek grant --profile v2 --principal {V2_ROLE_B} --key-arn "
+        f"cmek revoke --cmek-version v2 --principal {V2_ROLE_B} --key-arn {arn['typo']}{endpoint} "
+        f"--apply, then cmek grant --cmek-version v2 --principal {V2_ROLE_B} --key-arn "
         f"{arn['typo']}{endpoint}"
     )
     role_fix = next(f["fix"] for f in report["findings"] if f["code"] == audit.V1_ROLE)

@@ -585,7 +585,7 @@ def test_v1_key_moves_to_v2_by_two_updates_without_replacement(
     assert policies[0][root] == policies[1][root] == policies[2][root]
     assert policies[0][v1] == policies[1][v1]
     assert policies[1][v2] == policies[2][v2]
-    # The very statement `cmek grant --profile v2` writes on an existing key.
+    # The very statement `cmek grant --cmek-version v2` writes on an existing key.
     assert policies[1][v2] == key_policy.clickhouse_statement(model.V2, V2_ROLE)
 
 

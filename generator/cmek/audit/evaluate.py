@@ -334,7 +334,7 @@ class Fixes:
     def _cmd(self, verb: str, profile: model.Profile, principal: str, key_arn: str) -> str:
         who = "" if principal == profile.principal else f" --principal {principal}"
         endpoint = f" --endpoint-url {self.endpoint_url}" if self.endpoint_url else ""
-        return f"cmek {verb} --profile {profile.name}{who} --key-arn {key_arn}{endpoint}"
+        return f"cmek {verb} --cmek-version {profile.name}{who} --key-arn {key_arn}{endpoint}"
 
     def revoke(self, profile: model.Profile, principal: str, key_arn: str) -> str:
         return self._cmd("revoke", profile, principal, key_arn)

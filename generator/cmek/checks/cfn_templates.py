@@ -605,7 +605,7 @@ def _migration_problems(keys: list[dict[str, Any]]) -> Iterator[str]:
             yield f"statement {statement.get('Sid')!r} changes between steps"
     want = key_policy.clickhouse_statement(model.V2, SAMPLE_V2_ROLE)
     if v2 in seen and seen[v2] != want:
-        yield f"v2 statement {seen[v2]} is not the one `cmek grant --profile v2` writes"
+        yield f"v2 statement {seen[v2]} is not the one `cmek grant --cmek-version v2` writes"
 
 
 def _migration_rule_problems(template: dict[str, Any], stack: Stack) -> Iterator[str]:

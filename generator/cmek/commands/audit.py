@@ -10,7 +10,12 @@ import argparse
 import sys
 from typing import TextIO
 
-from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_endpoint_argument,
+    check_endpoint,
+    use_aws_profile,
+)
 from cmek.errors import InputError, quote
 
 NAME = "audit"
@@ -34,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every commercial region where KMS runs (from botocore's data)",
     )
+    add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "KMS and IAM")
     parser.add_argument("--format", choices=("text", "json", "csv"), default="text")
     parser.add_argument(
@@ -58,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
     accounts = _accounts(args.clickhouse_account)
     concurrency = _concurrency(args.concurrency)
     check_endpoint(args.endpoint_url)
+    use_aws_profile(args)
     regions = _regions(args)
     progress = Progress(sys.stderr) if sys.stderr.isatty() else None
     try:
@@ -98,7 +105,9 @@ def _regions(args: argparse.Namespace) -> tuple[str, ...]:
     if args.all_regions:
         return audit_fetch.kms_regions()
     if not args.region:
-        region = audit_fetch.default_region()
+        from cmek import aws
+
+        region = aws.session().region_name
         if region is None:
             raise InputError(
                 "--region: no default region is configured (AWS_REGION, AWS_DEFAULT_REGION or "
