@@ -178,6 +178,16 @@ PARAMETER_GROUP_MIGRATION = "Moving the new key to CMEK v2"
 # In the v1 key templates: KeepV1Access=false needs an encryption role (else ClickHouse loses the
 # key), and the v2 role must not be the v1 role again.
 RULE_V2_MIGRATION = "EncryptionRoleForV2"
+# In the combined template: the two switches change the key the stack creates, so with
+# KMSCreate=false (no key) they would be accepted and grant nothing. This Rule refuses them and
+# says what does the job for an existing key.
+RULE_SWITCHES_NEED_NEW_KEY = "MigrationSwitchesNeedNewKey"
+SWITCHES_NEED_NEW_KEY_DESCRIPTION = (
+    f"{PARAM_ENCRYPTION_ROLE_ARN} and {PARAM_KEEP_V1_ACCESS}={KEEP_V1_ACCESS_VALUES[1]} change the "
+    f"key this stack creates; with {Param.KMS_CREATE.value}={KMS_CREATE_VALUE[Mode.EXISTING_KEY]} "
+    f"it creates none and they would grant nothing. Leave them at their defaults; for an existing "
+    f"key run: cmek grant --cmek-version v2 --principal ROLE_ARN --key-arn KEY_ARN"
+)
 # The Role keeps its inline policy (moving it to a managed policy would change every v1 stack's
 # resources on update); AWS Guard's rule is suppressed on it with this reason, in the template.
 GUARD_INLINE_POLICY_RULE = "IAM_NO_INLINE_POLICY_CHECK"
