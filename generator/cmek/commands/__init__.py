@@ -74,8 +74,7 @@ def missing_role() -> InputError:
 
     return InputError(
         f"--principal: {model.V2.name} needs your service's encryption role ARN, shown as "
-        f'"{model.ENCRYPTION_ROLE_CONSOLE_FIELD}" in {model.ENCRYPTION_PRINCIPAL_CONSOLE_PLACE} '
-        f"(one per service), like {model.EXAMPLE_ROLE_ARN}"
+        f"{model.ENCRYPTION_ROLE_WHERE} (one per service), like {model.EXAMPLE_ROLE_ARN}"
     )
 
 

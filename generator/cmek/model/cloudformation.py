@@ -9,7 +9,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from cmek.model.contract import V1, V2, Profile
+from cmek.model.contract import (
+    ENCRYPTION_PRINCIPAL_CONSOLE_PLACE,
+    ENCRYPTION_ROLE_CONSOLE_FIELD,
+    V1,
+    V2,
+    Profile,
+)
 
 
 # --- CloudFormation names (a contract: the published console links pass these) ----------------
@@ -151,9 +157,11 @@ KEEP_V1_ACCESS_VALUES: tuple[str, str] = ("true", "false")
 COND_HAS_ENCRYPTION_ROLE = "HasEncryptionRole"
 COND_KEEP_V1_ACCESS = "KeepV1Access"
 ENCRYPTION_ROLE_LABEL = "ClickHouse service encryption role ARN"
+# Where a customer finds the v2 role: one phrase for parameters, messages, docs and the page.
+ENCRYPTION_ROLE_WHERE = f'"{ENCRYPTION_ROLE_CONSOLE_FIELD}" in {ENCRYPTION_PRINCIPAL_CONSOLE_PLACE}'
 ENCRYPTION_ROLE_DESCRIPTION = (
-    "The service's Encryption role ID (ClickHouse Cloud console: service settings, "
-    "Transparent Data Encryption), an IAM role ARN in a ClickHouse account."
+    f"Your service's encryption role, shown as {ENCRYPTION_ROLE_WHERE} in the ClickHouse Cloud "
+    "console: an IAM role ARN in a ClickHouse account, one per service."
 )
 
 # --- CMEK v2 in CloudFormation (issue 6, V2-CFN): the v2 parameters' texts and the v1 key's switch

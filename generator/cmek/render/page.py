@@ -127,6 +127,7 @@ def page_data(config: Config) -> dict[str, Any]:
         "partition": model.COMMERCIAL_PARTITION,
         "partitions": list(model.PARTITIONS),
         "exampleRole": model.EXAMPLE_ROLE_ARN,
+        "roleWhere": model.ENCRYPTION_ROLE_WHERE,
         "v1Principal": model.V1.principal,
         "v1Account": model.CLICKHOUSE_V1_ACCOUNT,
         "regionToken": REGION_TOKEN,
