@@ -141,6 +141,11 @@ def test_a_broken_profile_is_exit_3_in_one_line(
     assert "Traceback" not in result.stderr and "internal error" not in result.stderr
 
 
+def test_an_empty_profile_name_is_bad_input(profiles) -> None:
+    result = cmek(profiles, "audit", "--region", "us-east-1", "--profile", " ")
+    assert result.returncode == 2 and "expected the name of an AWS profile" in result.stderr
+
+
 @pytest.mark.parametrize(
     "args",
     [

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from cmek import model
-from cmek.errors import ToolError
+from cmek.errors import ToolError, quote
 
 T = TypeVar("T")
 
@@ -59,7 +59,7 @@ def session() -> Any:
     except ProfileNotFound:
         name = _profile or os.environ.get("AWS_PROFILE", "")
         raise ToolError(
-            f"AWS profile {name!r} not found in the AWS config or credentials file "
+            f"AWS profile {quote(name)} not found in the AWS config or credentials file "
             "(create it with `aws configure --profile NAME`, or give another --profile)"
         ) from None
     except BotoCoreError as exc:
@@ -95,7 +95,9 @@ def call(what: str, fn: Callable[..., T], /, **kwargs: Any) -> T:
         message = " ".join(str(error.get("Message", "")).split())[:200]
         raise AwsError(f"{what}: {code}: {message}", code) from exc
     except NoCredentialsError as exc:
-        source = f"in AWS profile {_profile!r}" if _profile else "(environment, profile or role)"
+        source = "(environment, profile or role)"
+        if _profile:
+            source = f"in AWS profile {quote(_profile)}"
         raise AwsError(f"{what}: no AWS credentials found {source}", type(exc).__name__) from exc
     except BotoCoreError as exc:
         raise AwsError(f"{what}: {exc}", type(exc).__name__) from exc

@@ -114,6 +114,8 @@ def use_aws_profile(args: argparse.Namespace, calls_aws: bool = True) -> None:
         if name is not None:
             raise InputError(f"--profile {quote(name)}: this command calls no AWS API")
         return
+    if name is not None and not name.strip():
+        raise InputError(f"--profile {quote(name)}: expected the name of an AWS profile")
     aws.use_profile(name)
 
 

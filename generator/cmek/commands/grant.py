@@ -37,7 +37,7 @@ if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
 NAME = "grant"
-HELP = "grant ClickHouse's role the profile's actions in a key policy (file or live key)"
+HELP = "grant ClickHouse's role (v2 by default) its actions in a key policy (file or live key)"
 ORDER = 70
 
 

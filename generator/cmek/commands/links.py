@@ -20,7 +20,7 @@ from cmek.commands import (
 from cmek.errors import EXIT_OK, InputError, quote
 
 NAME = "links"
-HELP = "print the quick-create console links"
+HELP = "print the quick-create console links (v2 by default, where ClickHouse Cloud runs)"
 ORDER = 30
 
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
 NAME = "revoke"
-HELP = "remove a ClickHouse role from a key policy (file or live key)"
+HELP = "remove a ClickHouse role from a key policy (file or live key); --cmek-version v1 for v1"
 ORDER = 71
 
 

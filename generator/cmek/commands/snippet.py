@@ -22,7 +22,7 @@ from cmek.commands import (
 from cmek.errors import EXIT_OK
 
 NAME = "snippet"
-HELP = "print the key-policy statement for the console"
+HELP = "print the key-policy statement to paste into a key policy (v2 by default)"
 ORDER = 40
 
 

@@ -198,7 +198,9 @@ def _principal_checks(request: Request) -> list[Check]:
                 "principal",
                 FAIL,
                 f"{request.principal} is the retired v1 role, not a service's encryption role",
-                fix=("Use the service's Encryption role ID (ClickHouse Cloud: service settings).",),
+                fix=(
+                    f"Use the service's encryption role, shown as {model.ENCRYPTION_ROLE_WHERE}.",
+                ),
             )
         ]
     return []
