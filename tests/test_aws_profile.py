@@ -40,7 +40,9 @@ def enforcing() -> Iterator[tuple[str, dict[str, str]]]:
         iam.create_user(UserName="cmek-tester")
         policy = {
             "Version": model.POLICY_VERSION,
-            "Statement": [{"Effect": "Allow", "Action": "kms:*", "Resource": "*"}],
+            "Statement": [
+                {"Effect": "Allow", "Action": ["kms:*", "iam:Get*", "iam:List*"], "Resource": "*"}
+            ],
         }
         iam.put_user_policy(
             UserName="cmek-tester", PolicyName="kms", PolicyDocument=json.dumps(policy)
@@ -61,7 +63,7 @@ def profiles(tmp_path: Path, enforcing) -> dict[str, str]:
     )
     config = tmp_path / "config"
     config.write_text(
-        "[profile tester]\nregion = us-east-1\n[profile nocreds]\nregion = us-east-1\n"
+        "[profile tester]\nregion = eu-west-1\n[profile nocreds]\nregion = us-east-1\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(
@@ -118,6 +120,29 @@ def test_profile_reaches_grant_dry_run(enforcing, profiles, key_arn) -> None:
     result = cmek(profiles, *args, "--profile", "tester")
     assert result.returncode == 0, result.stderr
     assert model.KEY_POLICY_V2_SID in result.stdout and ROLE in result.stdout
+
+
+def test_audit_takes_the_profiles_key_and_region(enforcing, profiles) -> None:
+    import boto3
+
+    url, key = enforcing
+    boto3.client(
+        "kms",
+        region_name="eu-west-1",
+        endpoint_url=url,
+        aws_access_key_id=key["id"],
+        aws_secret_access_key=key["secret"],
+    ).create_key(Description="cmek audit --profile")
+    args = ("audit", "--endpoint-url", url, "--format", "json")
+    # Without the profile: no region at all (exit 2), and with one the environment's key, which
+    # moto refuses (exit 3: nothing readable).
+    assert cmek(profiles, *args).returncode == 2
+    assert cmek(profiles, *args, "--region", "eu-west-1").returncode == 3
+    result = cmek(profiles, *args, "--profile", "tester")
+    report = json.loads(result.stdout)
+    # No --region and no AWS_REGION: the profile's own region (eu-west-1), read with its key.
+    assert report["regions"] == ["eu-west-1"] and report["keys_audited"] >= 1, result.stderr
+    assert report["unreadable"] == []
 
 
 @pytest.mark.parametrize(
