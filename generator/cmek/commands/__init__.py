@@ -22,8 +22,12 @@ import importlib
 import pkgutil
 from pathlib import Path
 from types import ModuleType
+from typing import TYPE_CHECKING
 
 from cmek.errors import InputError, quote
+
+if TYPE_CHECKING:
+    from cmek.model import Profile
 
 
 def discover() -> list[ModuleType]:
@@ -61,7 +65,7 @@ def add_cmek_version_arguments(
     parser.add_argument("--principal", default=None, help=principal)
 
 
-def cmek_version(args: argparse.Namespace, default: str | None = None):
+def cmek_version(args: argparse.Namespace, default: str | None = None) -> Profile:
     """The profile `--cmek-version` names, else `default` (a profile name), else v2."""
     from cmek import model
 
