@@ -245,7 +245,7 @@ def assert_fixes(report: dict, account: Account) -> None:
     fixes = {(f["code"], account.names.get(f["subject"])): f["fix"] for f in report["findings"]}
     endpoint = f" --endpoint-url {account.endpoint}"
     arn = account.arns
-    flag = audit.version_flag()
+    flag = "--cmek-version"
     assert fixes[(audit.V1_GRANTED, "v1")] == (
         f"cmek revoke {flag} v1 --key-arn {arn['v1']}{endpoint} --apply"
     )
@@ -530,13 +530,15 @@ def test_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
     assert message in line
 
 
-def test_no_region_configured_exits_2(monkeypatch, tmp_path) -> None:
+def test_no_region_configured_exits_3(monkeypatch, tmp_path) -> None:
+    # A missing region, like missing credentials, is the environment's lack: exit 3, one line.
     for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     result = cmek("audit")
-    assert result.returncode == 2
-    assert "no default region is configured" in result.stderr
+    assert result.returncode == 3 and result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert "no AWS region is configured" in line
 
 
 AUDIT = (sys.executable, "-m", "cmek", "audit")

@@ -86,7 +86,8 @@ BAD_LINK_ARGS = {
 
 @pytest.mark.parametrize(("args", "expected"), BAD_LINK_ARGS.values(), ids=BAD_LINK_ARGS.keys())
 def test_bad_link_input_exits_2(args: list[str], expected: str) -> None:
-    result = cmek("links", *args)
+    # Key ARNs and the external ID pre-fill the legacy v1 templates only.
+    result = cmek("links", "--cmek-version", "v1", *args)
     assert result.returncode == 2
     assert result.stdout == ""
     lines = result.stderr.strip().splitlines()
@@ -144,6 +145,8 @@ def test_build_refuses_an_out_without_a_name(tmp_path: Path, out: str) -> None:
 def test_links_prefill_customer_values() -> None:
     result = cmek(
         "links",
+        "--cmek-version",
+        "v1",
         "--region",
         "eu-west-1",
         "--key-arn",
@@ -165,8 +168,8 @@ def test_links_prefill_customer_values() -> None:
     assert new and not any("KMSKeyArns" in u for u in new)
 
 
-def test_snippet_is_the_console_statement() -> None:
-    result = cmek("snippet")
+def test_snippet_v1_is_the_legacy_console_statement() -> None:
+    result = cmek("snippet", "--cmek-version", "v1")
     assert result.returncode == 0
     statement = json.loads(result.stdout)
     assert statement["Sid"] == model.KEY_POLICY_CLICKHOUSE_SID
@@ -250,3 +253,82 @@ def test_check_exit_codes_0_and_1(tmp_path: Path, built: Path) -> None:
     (copy / "extra.txt").write_text("stray")
     result = cmek("check", str(copy))
     assert result.returncode == 1 and "CMEK-DIST-002" in result.stdout
+
+
+# --- v2 by default (issue 15) --------------------------------------------------------------------
+ROLE = "arn:aws:iam::111122223333:role/CH-TDE-example"
+
+
+def test_snippet_with_a_role_alone_is_the_v2_statement() -> None:
+    result = cmek("snippet", "--principal", ROLE)
+    assert result.returncode == 0, result.stderr
+    statement = json.loads(result.stdout)
+    assert statement["Sid"] == model.V2.key_policy_sid
+    assert statement["Principal"] == {"AWS": ROLE}
+    assert statement["Action"] == list(model.V2.actions)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("snippet",),
+        ("grant", "--policy-file", "-"),
+        ("revoke", "--policy-file", "-"),
+        ("verify-key", VALID_KEY),
+    ],
+)
+def test_v2_without_its_role_says_where_the_console_shows_it(args: tuple[str, ...]) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "cmek", *args],
+        capture_output=True,
+        text=True,
+        input='{"Version": "2012-10-17", "Statement": []}',
+        timeout=120,
+    )
+    assert result.returncode == 2 and not result.stdout
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert model.ENCRYPTION_ROLE_CONSOLE_FIELD in lines[0]
+    assert model.ENCRYPTION_PRINCIPAL_CONSOLE_PLACE in lines[0]
+
+
+def test_dist_has_the_v2_statement_with_a_placeholder_and_keeps_v1s() -> None:
+    dist = Path(__file__).resolve().parent.parent / "dist"
+    v2 = json.loads((dist / model.SNIPPET_V2_FILE).read_text())
+    assert v2["Principal"] == {"AWS": model.ROLE_PLACEHOLDER}
+    assert v2["Action"] == list(model.V2.actions) and v2["Sid"] == model.V2.key_policy_sid
+    v1 = json.loads((dist / model.SNIPPET_FILE).read_text())
+    assert v1["Principal"] == {"AWS": model.CLICKHOUSE_PRINCIPAL}
+
+
+def _link_regions(*args: str) -> set[str]:
+    result = cmek("links", "--format", "json", *args)
+    assert result.returncode == 0, result.stderr
+    return {link["region"] for link in json.loads(result.stdout)["links"]}
+
+
+def test_v2_links_only_where_clickhouse_cloud_runs_v1_unchanged() -> None:
+    from cmek import regions
+
+    everywhere = set(regions.cloudformation_regions(model.COMMERCIAL_PARTITION))
+    v2 = _link_regions()
+    assert v2 == everywhere & set(model.CLICKHOUSE_AWS_REGIONS)
+    assert v2 < everywhere and "ca-west-1" not in v2
+    assert _link_regions("--cmek-version", "v1") == everywhere
+    built = json.loads((Path(__file__).resolve().parent.parent / "dist/links.json").read_text())
+    by_version: dict[str, set[str]] = {}
+    for link in built["links"]:
+        by_version.setdefault(link["profile"], set()).add(link["region"])
+    assert by_version == {"v1": everywhere, "v2": v2}
+
+
+def test_v2_links_refuse_v1_only_values() -> None:
+    result = cmek("links", "--key-arn", VALID_KEY)
+    assert result.returncode == 2 and "--cmek-version v1" in result.stderr
+
+
+def test_v2_links_refuse_a_region_clickhouse_does_not_run_in() -> None:
+    result = cmek("links", "--region", "ca-west-1")
+    assert result.returncode == 2
+    assert "ClickHouse Cloud runs" in result.stderr and result.stderr.count("\n") == 1
+    assert cmek("links", "--cmek-version", "v1", "--region", "ca-west-1").returncode == 0

@@ -26,7 +26,7 @@ NEW_V2_ROLE = "arn:aws:iam::999988887777:role/CH-TDE-0badcafe-0000-4000-8000-000
 V1_ROLE = model.V1.principal
 ADMIN = f"arn:aws:iam::{ACCOUNT}:role/ExampleAdminRole"
 # The start of most CLI calls below: grant v2 to the service role.
-GRANT_V2 = ("grant", "--profile", "v2", "--principal", V2_ROLE)
+GRANT_V2 = ("grant", "--cmek-version", "v2", "--principal", V2_ROLE)
 
 
 def text(name: str) -> str:
@@ -322,7 +322,7 @@ def cmek(*args: str, stdin: str | None = None, cwd: Path | None = None):
 def test_cli_grant_from_stdin():
     result = cmek(
         "grant",
-        "--profile",
+        "--cmek-version",
         "v2",
         "--principal",
         NEW_V2_ROLE,
@@ -338,7 +338,7 @@ def test_cli_grant_from_stdin():
 def test_cli_revoke_v1_default_principal_from_file():
     result = cmek(
         "revoke",
-        "--profile",
+        "--cmek-version",
         "v1",
         "--policy-file",
         str(FIXTURES / "migration-two-principals.json"),
@@ -361,16 +361,16 @@ def test_cli_unchanged_prints_the_input_as_it_was():
 
 LONG = "x" * 100_000
 BAD_INPUTS = [
-    (["grant", "--profile", "v3", "--principal", V2_ROLE], "invalid choice"),
-    (["grant", "--profile", "v2"], "--principal"),
-    (["grant", "--profile", "v2", "--principal", "arn:aws:iam::1:role/x"], "IAM role ARN"),
-    (["grant", "--profile", "v2", "--principal", LONG], "100000 characters"),
+    (["grant", "--cmek-version", "v3", "--principal", V2_ROLE], "invalid choice"),
+    (["grant", "--cmek-version", "v2"], "--principal"),
+    (["grant", "--cmek-version", "v2", "--principal", "arn:aws:iam::1:role/x"], "IAM role ARN"),
+    (["grant", "--cmek-version", "v2", "--principal", LONG], "100000 characters"),
     (
-        ["grant", "--profile", "v2", "--principal", f"arn:aws:iam::999988887777:role/{LONG}"],
+        ["grant", "--cmek-version", "v2", "--principal", f"arn:aws:iam::999988887777:role/{LONG}"],
         "characters",
     ),
-    (["grant", "--profile", "v2", "--principal", V1_ROLE], "v1 role"),
-    (["revoke", "--profile", "v2"], "--principal"),
+    (["grant", "--cmek-version", "v2", "--principal", V1_ROLE], "v1 role"),
+    (["revoke", "--cmek-version", "v2"], "--principal"),
     ([*GRANT_V2, "--apply"], "needs --key-arn"),
 ]
 
@@ -423,7 +423,7 @@ def test_cli_bad_policy_files_exit_2(tmp_path, content, message):
 
 
 def test_cli_missing_policy_file(tmp_path):
-    result = cmek("revoke", "--profile", "v1", "--policy-file", str(tmp_path / "nope.json"))
+    result = cmek("revoke", "--cmek-version", "v1", "--policy-file", str(tmp_path / "nope.json"))
     assert_one_line_refusal(result, "cannot read")
 
 
@@ -468,7 +468,7 @@ def test_live_apply_backup_then_unchanged_then_revoke(key, moto_endpoint, tmp_pa
     kms, arn = key
     original = kms.get_key_policy(KeyId=arn, PolicyName=model.KEY_POLICY_NAME)["Policy"]
     args = (
-        "--profile",
+        "--cmek-version",
         "v2",
         "--principal",
         V2_ROLE,
@@ -502,7 +502,7 @@ def test_live_refuses_a_v1_role_from_the_keys_account(key, moto_endpoint):
     copied = f"arn:aws:iam::{account}:role/prod-kms-request-role"
     result = live(
         "grant",
-        "--profile",
+        "--cmek-version",
         "v1",
         "--principal",
         copied,
@@ -539,7 +539,7 @@ def test_live_concurrent_change_is_refused(key, moto_endpoint, tmp_path, command
 
     args = parse(
         command,
-        "--profile",
+        "--cmek-version",
         "v2",
         "--principal",
         V2_ROLE,

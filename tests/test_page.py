@@ -259,7 +259,7 @@ def test_the_page_refuses_exactly_what_the_cli_refuses_and_says_why(loaded: Load
             "([p, vs]) => vs.map(v => window.cmekPage.problem(p, v))", [profile.name, values]
         )
         for value, why in zip(values, js, strict=True):
-            code = cli.main(["links", "--profile", profile.name, "--principal", value])
+            code = cli.main(["links", "--cmek-version", profile.name, "--principal", value])
             assert (why == "") == (code == 0), (profile.name, value, why)
             if value in BAD_ROLES:
                 assert BAD_ROLES[value] in why
@@ -288,7 +288,9 @@ def test_invalid_role_changes_no_link_and_valid_roles_give_cmek_links(
             assert loaded.message(name) == ""
             assert loaded.hrefs(name) == expected_links(profile, region, role)
     # And the real command, once per profile, prints the same links.
-    printed = cli_out("links", "--profile", name, "--principal", ROLES[1], "--region", REGIONS[-1])
+    printed = cli_out(
+        "links", "--cmek-version", name, "--principal", ROLES[1], "--region", REGIONS[-1]
+    )
     urls = [line.split("\t")[3] for line in printed.splitlines() if not line.startswith("#")]
     assert loaded.hrefs(name) == urls
 
@@ -308,13 +310,14 @@ def test_copy_buttons_copy_what_cmek_prints(
         expect(loaded.page.locator(f"#{name}-copy-{what} + .copied")).to_have_text("Copied.")
         return loaded.page.evaluate("navigator.clipboard.readText()")
 
-    snippet = cli_out("snippet", "--profile", name, "--principal", role)
+    snippet = cli_out("snippet", "--cmek-version", name, "--principal", role)
     assert copied("statement") == snippet
     command = shlex.split(copied("grant"))
     assert command[:2] == ["cmek", "grant"]
     parser, _ = cli._parser()
     args = parser.parse_args([*command[1:-1], model.EXAMPLE_KEY_ARN])
-    assert (args.profile, args.principal, args.key_arn) == (name, role, model.EXAMPLE_KEY_ARN)
+    assert (args.cmek_version, args.principal, args.key_arn) == (name, role, model.EXAMPLE_KEY_ARN)
+    assert args.profile is None  # the AWS profile is the user's own choice
     block = hcl2.loads(copied("terraform"))["module"][0]
     (body,) = block.values()
     variables = hcl2.loads((built / model.TfModule.NEW_KEY.path / "variables.tf").read_text())
@@ -338,7 +341,14 @@ def test_without_javascript_every_region_has_working_default_links(
             )
             default = links.links(Config(), None, profile)
             assert shown == [link.url for link in default]
-            assert {link.region for link in default} == set(Config().regions)
+            # v2 only where ClickHouse Cloud runs; the legacy v1 links everywhere they were.
+            offered = model.link_regions(profile, Config().regions)
+            assert {link.region for link in default} == set(offered)
+            assert (set(offered) < set(Config().regions)) == (not profile.legacy)
+            options = tab.eval_on_selector_all(
+                f"#{profile.name}-region option", "els => els.map(e => e.value)"
+            )
+            assert options == list(offered)
     finally:
         ctx.close()
 

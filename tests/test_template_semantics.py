@@ -151,11 +151,13 @@ def test_rule_requires_key_arns_only_for_an_existing_key(
 def test_rules_only_where_a_parameter_set_must_be_refused(
     templates: dict[Stack, dict[str, Any]],
 ) -> None:
-    # The combined template's KMSKeyArns rule, and the v1 key templates' migration rule.
+    # The combined template's KMSKeyArns rule and its switches-need-a-new-key rule, and the v1 key
+    # templates' migration rule.
     assert {s for s, t in templates.items() if "Rules" in t} == {COMBINED, *SWITCH_STACKS}
     assert set(templates[COMBINED]["Rules"]) == {
         model.RULE_KEY_ARNS_REQUIRED,
         model.RULE_V2_MIGRATION,
+        model.RULE_SWITCHES_NEED_NEW_KEY,
     }
     # The single existing-key template makes the list required instead: no Default.
     assert "Default" not in templates[EXISTING]["Parameters"][Param.KEY_ARNS.value]
@@ -585,8 +587,36 @@ def test_v1_key_moves_to_v2_by_two_updates_without_replacement(
     assert policies[0][root] == policies[1][root] == policies[2][root]
     assert policies[0][v1] == policies[1][v1]
     assert policies[1][v2] == policies[2][v2]
-    # The very statement `cmek grant --profile v2` writes on an existing key.
+    # The very statement `cmek grant --cmek-version v2` writes on an existing key.
     assert policies[1][v2] == key_policy.clickhouse_statement(model.V2, V2_ROLE)
+
+
+@pytest.mark.parametrize(
+    ("given", "refused"),
+    [
+        pytest.param({ROLE_PARAM: V2_ROLE}, True, id="v2-role"),
+        pytest.param({KEEP_PARAM: DROP}, True, id="drop-v1"),
+        pytest.param({ROLE_PARAM: V2_ROLE, KEEP_PARAM: DROP}, True, id="both"),
+        pytest.param({KEEP_PARAM: KEEP}, False, id="defaults"),
+    ],
+)
+def test_existing_key_mode_refuses_the_new_key_switches(
+    templates: dict[Stack, dict[str, Any]], given: dict[str, str], refused: bool
+) -> None:
+    """KMSCreate=false creates no key, so the v2 switches would grant nothing: the Rule says to use
+    `cmek grant`. Judged with cmek.checks.intrinsics: moto 5.2.5 does not enforce Rules, and
+    cloud-radar skips them."""
+    template = templates[COMBINED]
+    given = {Param.KEY_ARNS.value: KEY} | given
+    params = intrinsics.parameter_values(template, params_for(COMBINED, Mode.EXISTING_KEY, **given))
+    failures = intrinsics.rule_failures(template, params)
+    # Dropping v1 without a role also trips the migration rule; this Rule must be among them.
+    assert (model.SWITCHES_NEED_NEW_KEY_DESCRIPTION in failures) == refused
+    assert bool(failures) == refused
+    assert "cmek grant --cmek-version v2" in model.SWITCHES_NEED_NEW_KEY_DESCRIPTION
+    # The same switches on a new key are the in-place move to v2, and pass.
+    new_key = params_for(COMBINED, Mode.NEW_KEY, **{ROLE_PARAM: V2_ROLE, KEEP_PARAM: DROP})
+    assert intrinsics.rule_failures(template, intrinsics.parameter_values(template, new_key)) == []
 
 
 @pytest.mark.parametrize("stack", SWITCH_STACKS, ids=lambda s: s.slug)

@@ -63,7 +63,7 @@ def test_links_document_states_its_base_version_and_templates() -> None:
 
 
 def test_links_cli_v2(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["links", "--profile", "v2", "--principal", V2_ROLE, "--region", "us-west-2"]
+    args = ["links", "--cmek-version", "v2", "--principal", V2_ROLE, "--region", "us-west-2"]
     assert cli.main(args) == 0
     first, *rows = capsys.readouterr().out.splitlines()
     assert first.startswith("# ") and model.DEFAULT_TEMPLATE_URL_BASE in first
@@ -86,18 +86,20 @@ def test_links_cli_v2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_principal_mistakes_are_bad_input(
     capsys: pytest.CaptureFixture[str], command: str, profile: str, principal: str
 ) -> None:
-    assert cli.main([command, "--profile", profile, "--principal", principal]) == 2
+    assert cli.main([command, "--cmek-version", profile, "--principal", principal]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "--principal" in err[0]
 
 
-def test_links_principal_needs_a_profile(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["links", "--principal", V2_ROLE]) == 2
-    assert "--profile" in capsys.readouterr().err
+def test_links_principal_alone_is_a_v2_role(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["links", "--principal", V2_ROLE]) == 0
+    printed = [line.split("\t") for line in capsys.readouterr().out.splitlines()[1:]]
+    assert printed and {row[1] for row in printed} == {model.STACK_V2_NEW_KEY.filename}
+    assert all(f"param_{model.PARAM_ENCRYPTION_ROLE_ARN}={V2_ROLE}" in row[3] for row in printed)
 
 
 def test_v2_snippet_needs_a_principal(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["snippet", "--profile", "v2"]) == 2
+    assert cli.main(["snippet", "--cmek-version", "v2"]) == 2
     assert "--principal" in capsys.readouterr().err
 
 
@@ -114,7 +116,7 @@ def test_config_refuses_the_mistakes(data: dict[str, str]) -> None:
 
 
 def test_v2_snippet_is_the_statement_grant_writes(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli.main(["snippet", "--profile", "v2", "--principal", V2_ROLE]) == 0
+    assert cli.main(["snippet", "--cmek-version", "v2", "--principal", V2_ROLE]) == 0
     printed = capsys.readouterr().out
     assert printed == snippet.render(config.Config(model.V2, V2_ROLE))
     statement = json.loads(printed)

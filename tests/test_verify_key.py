@@ -113,7 +113,7 @@ def fix_text(check: dict) -> str:
 
 
 def profile_args(profile: model.Profile, principal: str) -> list[str]:
-    return ["--profile", profile.name, "--principal", principal]
+    return ["--cmek-version", profile.name, "--principal", principal]
 
 
 def real_actions(profile: model.Profile) -> list[str]:
@@ -196,7 +196,7 @@ def test_missing_action_is_named_with_the_statement_to_add(
     snippet = snippet_text(tmp_path, capsys, profile, principal)
     assert snippet.rstrip() in fix_text(failed[0])
     grant_command = (
-        f"cmek grant --profile {profile.name} --principal {principal} --key-arn {key['Arn']}"
+        f"cmek grant --cmek-version {profile.name} --principal {principal} --key-arn {key['Arn']}"
     )
     assert fix_text(failed[0]).endswith(f"\n{grant_command}")
 
@@ -402,7 +402,7 @@ def test_valid_v1_role_with_inline_policy(moto: Moto, capsys) -> None:
     key = moto.key(policy(root_statement()))
     role = moto.role("ClickHouseCMEK", trust(model.V1.principal), role_grant(key["Arn"]))
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 0, report
     found = statuses(report)
@@ -420,7 +420,7 @@ def test_valid_v1_role_with_attached_managed_policy(moto: Moto, capsys) -> None:
     )["Policy"]["Arn"]
     moto.iam.attach_role_policy(RoleName="ClickHouseCMEK", PolicyArn=managed)
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 0
     check = next(c for c in report["checks"] if c["id"] == "role-policy kms:Encrypt")
@@ -435,7 +435,7 @@ def test_deny_in_an_attached_policy_wins_over_the_inline_grant(moto: Moto, capsy
     arn = managed["Policy"]["Arn"]
     moto.iam.attach_role_policy(RoleName="ClickHouseCMEK", PolicyArn=arn)
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 1
     failed = [c for c in report["checks"] if c["status"] == "fail"]
@@ -448,7 +448,7 @@ def test_role_granting_another_key_is_not_valid(moto: Moto, capsys) -> None:
     other = moto.key(policy(root_statement()))
     role = moto.role("ClickHouseCMEK", trust(model.V1.principal), role_grant(other["Arn"]))
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 1
     failed = [c for c in report["checks"] if c["status"] == "fail"]
@@ -461,7 +461,7 @@ def test_role_trusting_another_principal_is_not_valid(moto: Moto, capsys) -> Non
     stranger = f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:role/someone-else"
     role = moto.role("ClickHouseCMEK", trust(stranger), role_grant(key["Arn"]))
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 1
     failed = [c for c in report["checks"] if c["status"] == "fail"]
@@ -474,7 +474,9 @@ def test_role_trust_with_external_id_is_reported(moto: Moto, capsys) -> None:
     key = moto.key(policy(root_statement()))
     condition = {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: model.EXAMPLE_EXTERNAL_ID}}
     role = moto.role("ClickHouseCMEK", trust(model.V1.principal, condition), role_grant(key["Arn"]))
-    code, out, _ = verify(capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role)
+    code, out, _ = verify(
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
+    )
     assert code == 0
     assert "warn  role-trust" in out
     assert f"only with external ID {model.EXAMPLE_EXTERNAL_ID}" in out
@@ -486,7 +488,7 @@ def test_role_flow_needs_key_policy_delegation(moto: Moto, capsys) -> None:
     key = moto.key(policy(grant(admin, model.KMS_ALL_ACTIONS, sid="Admin")))
     role = moto.role("ClickHouseCMEK", trust(model.V1.principal), role_grant(key["Arn"]))
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 1
     failed = {c["id"] for c in report["checks"] if c["status"] == "fail"}
@@ -500,7 +502,7 @@ def test_role_of_another_account_than_the_callers_exits_3(moto: Moto, capsys) ->
     moto.role("ClickHouseCMEK", trust(model.V1.principal), role_grant(key["Arn"]))
     role = f"arn:aws:iam::{CLICKHOUSE_ACCOUNT}:role/ClickHouseCMEK"
     code, out, err = verify(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert (code, out) == (3, "")
     assert f"role {role} is in account {CLICKHOUSE_ACCOUNT}" in err
@@ -510,7 +512,7 @@ def test_missing_role_is_not_valid(moto: Moto, capsys) -> None:
     key = moto.key(policy(root_statement()))
     role = f"arn:aws:iam::{ACCOUNT}:role/NoSuchRole"
     code, report = verify_json(
-        capsys, moto.endpoint, key["Arn"], "--profile", "v1", "--role-arn", role
+        capsys, moto.endpoint, key["Arn"], "--cmek-version", "v1", "--role-arn", role
     )
     assert code == 1 and statuses(report)["role"] == "fail"
 
@@ -606,7 +608,10 @@ def test_caller_without_get_key_policy_exits_3(
 BAD_INPUTS = {
     "malformed ARN": (["arn:aws:kms:us-east-1:1234:key/nope"], "KEY_ARN 'arn:aws:kms"),
     "key ID, not an ARN": (["1234abcd-12ab-34cd-56ef-1234567890ab"], "expected a KMS key ARN"),
-    "v2 without principal": ([model.EXAMPLE_KEY_ARN], "--principal: required with --profile v2"),
+    "v2 without principal": (
+        [model.EXAMPLE_KEY_ARN],
+        "--principal: v2 needs your service's encryption role ARN",
+    ),
     "principal not a role": (
         [model.EXAMPLE_KEY_ARN, "--principal", "arn:aws:iam::1:user/x"],
         "--principal 'arn:aws:iam::1:user/x'",

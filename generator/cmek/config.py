@@ -71,6 +71,10 @@ class Config:
     regions: tuple[str, ...] = field(
         default_factory=lambda: regions.cloudformation_regions(model.COMMERCIAL_PARTITION)
     )
+    # The file names its profile or a principal (which is its profile's): the commands that choose
+    # a profile (snippet) follow it, else v2. The build's default stays v1 so v1's templates keep
+    # their published defaults byte for byte.
+    profile_chosen: bool = False
 
 
 def load(path: Path | None) -> Config:
@@ -112,7 +116,8 @@ def from_mapping(data: dict, source: str = "config") -> Config:
         _string(data, "template_url_base", model.DEFAULT_TEMPLATE_URL_BASE, source),
         f"{source}: template_url_base",
     )
-    return Config(profile, principal, location, _regions(data, source))
+    chosen = bool({"profile", "principal"} & set(data))
+    return Config(profile, principal, location, _regions(data, source), chosen)
 
 
 def _string(data: dict, key: str, default: str | None, source: str) -> str:

@@ -26,7 +26,7 @@ def principal_mistake(profile: model.Profile, principal: str) -> str | None:
     if profile != model.V1 and principal == model.V1.principal:
         return (
             f"is ClickHouse's retired {model.V1.name} role; {profile.name} needs your service's "
-            "Encryption role ID (service settings, Transparent Data Encryption)"
+            f"encryption role, shown as {model.ENCRYPTION_ROLE_WHERE}"
         )
     return None
 

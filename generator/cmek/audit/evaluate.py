@@ -13,7 +13,6 @@ and each access's verdict is `verify_key.evaluate` on the same facts, so the aud
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -340,23 +339,6 @@ def _role_allowed(role: verify_key.RoleFacts, key_arn: str) -> tuple[str, ...]:
 # --- Findings ------------------------------------------------------------------------------------
 
 
-@functools.cache
-def version_flag() -> str:
-    """The flag by which `cmek grant` and `cmek revoke` take the CMEK version, read from grant's
-    own parser, so a printed fix is always one the command accepts (`--cmek-version` once the
-    selector is renamed from `--profile`, which then names the AWS credentials profile)."""
-    import argparse
-
-    from cmek.commands import grant
-
-    parser = argparse.ArgumentParser(add_help=False)
-    grant.add_arguments(parser)
-    for action in parser._actions:
-        if action.choices is not None and set(action.choices) == set(model.PROFILES):
-            return max(action.option_strings, key=len)
-    raise AssertionError("cmek grant takes no CMEK version flag")
-
-
 @dataclass(frozen=True)
 class Fixes:
     """The one place a fix command is rendered. Each is safe to run as printed, in the printed
@@ -369,7 +351,7 @@ class Fixes:
         who = "" if principal == profile.principal else f" --principal {principal}"
         endpoint = f" --endpoint-url {self.endpoint_url}" if self.endpoint_url else ""
         return (
-            f"cmek {verb} {version_flag()} {profile.name}{who} --key-arn {key_arn}{endpoint} "
+            f"cmek {verb} --cmek-version {profile.name}{who} --key-arn {key_arn}{endpoint} "
             f"{APPLY_FLAG}"
         )
 

@@ -75,18 +75,10 @@ def all_kms_regions() -> frozenset[str]:
     )
 
 
-def default_region() -> str | None:
-    import boto3
-
-    return boto3.session.Session().region_name
-
-
-def base_session(profile_name: str | None = None) -> Any:
-    """The one session every audit client derives from: the standard credential chain, or the
-    named AWS profile (`--profile NAME`)."""
-    import boto3
-
-    return boto3.session.Session(profile_name=profile_name)
+def base_session() -> Any:
+    """The one session every audit client derives from: the AWS profile of this run
+    (`--profile NAME`, see cmek.aws.session), else the standard credential chain."""
+    return aws.session()
 
 
 def client(session: Any, service: str, region: str | None, ctx: Context) -> Any:

@@ -25,7 +25,7 @@ def run(
     args: argparse.Namespace, regions: tuple[str, ...], accounts: tuple[str, ...], concurrency: int
 ) -> int:
     ctx = fetch.Context(regions, accounts, args.endpoint_url, concurrency, fetch.CallCounter())
-    base = fetch.base_session(getattr(args, "aws_profile", None))
+    base = fetch.base_session()
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
     hub_region = args.security_hub_region or regions[0]
 

@@ -519,13 +519,16 @@ def sizes(dist: DistDir) -> Problems:
 
 @check(
     "CMEK-CFN-009",
-    "The combined template's Rule rejects KMSCreate=false with no key ARNs, before any resource.",
+    "The combined template's Rules reject KMSCreate=false with no key ARNs, or with the v2 "
+    "switches (EncryptionRoleArn, KeepV1Access=false) that only a new key uses, before any "
+    "resource; valid parameter sets pass.",
     sources.CFN_RULES,
 )
 def rules(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
         if not stack.combined:
             continue
+        yield from _switch_rule_problems(stack, template)
         existing = model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]
         for key_arns in (
             "",
@@ -544,6 +547,23 @@ def rules(dist: DistDir) -> Problems:
             params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
             if failures := intrinsics.rule_failures(template, params):
                 yield stack.path, f"a valid parameter set is rejected: {failures}", mode.value
+
+
+def _switch_rule_problems(stack: Stack, template: dict[str, Any]) -> Problems:
+    """With KMSCreate=false, each v2 switch is refused with the model's description."""
+    base = sample_inputs(stack, Mode.EXISTING_KEY)
+    for name, value in (
+        (model.PARAM_ENCRYPTION_ROLE_ARN, SAMPLE_V2_ROLE),
+        (model.PARAM_KEEP_V1_ACCESS, model.KEEP_V1_ACCESS_VALUES[1]),
+    ):
+        params = intrinsics.parameter_values(template, base | {name: value})
+        failures = intrinsics.rule_failures(template, params)
+        if model.SWITCHES_NEED_NEW_KEY_DESCRIPTION not in failures:
+            yield (
+                stack.path,
+                f"KMSCreate=false with {name}={value} is not refused by the model's Rule "
+                f"({model.RULE_SWITCHES_NEED_NEW_KEY})",
+            )
 
 
 @check(
@@ -605,7 +625,7 @@ def _migration_problems(keys: list[dict[str, Any]]) -> Iterator[str]:
             yield f"statement {statement.get('Sid')!r} changes between steps"
     want = key_policy.clickhouse_statement(model.V2, SAMPLE_V2_ROLE)
     if v2 in seen and seen[v2] != want:
-        yield f"v2 statement {seen[v2]} is not the one `cmek grant --profile v2` writes"
+        yield f"v2 statement {seen[v2]} is not the one `cmek grant --cmek-version v2` writes"
 
 
 def _migration_rule_problems(template: dict[str, Any], stack: Stack) -> Iterator[str]:

@@ -460,25 +460,31 @@ def terraform(dist: DistDir) -> Problems:
 
 @check(
     "CMEK-GRANT-003",
-    "The key-policy snippet grants exactly the configured profile's principal its actions, and "
-    "nothing to anyone else.",
+    "The key-policy snippets grant exactly their principal its version's actions, and nothing to "
+    "anyone else: the configured profile's, and v2's with the role's placeholder.",
     sources.KMS_KEY_POLICY,
 )
 def snippet(dist: DistDir) -> Problems:
-    if not dist.exists(model.SNIPPET_FILE):
-        return  # CMEK-DIST-001's finding
+    for path, profile, principal in (
+        (model.SNIPPET_FILE, dist.config.profile, dist.config.principal),
+        (model.SNIPPET_V2_FILE, model.V2, model.ROLE_PLACEHOLDER),
+    ):
+        if dist.exists(path):  # else CMEK-DIST-001's finding
+            for problem in _snippet_problems(dist.read(path), profile, principal):
+                yield path, problem
+
+
+def _snippet_problems(text: str, profile: model.Profile, principal: str) -> Iterator[str]:
     try:
-        statement = json.loads(dist.read(model.SNIPPET_FILE))
+        statement = json.loads(text)
     except ValueError as exc:
-        yield model.SNIPPET_FILE, f"is not JSON: {exc}"
+        yield f"is not JSON: {exc}"
         return
     if not isinstance(statement, dict) or "Statement" in statement:
-        yield model.SNIPPET_FILE, "must be one key-policy statement (a JSON object)"
+        yield "must be one key-policy statement (a JSON object)"
         return
-    profile = dist.config.profile
-    expected = {dist.config.principal: {KEY_ITSELF: expand(profile.actions)}}
+    expected = {principal: {KEY_ITSELF: expand(profile.actions)}}
     document = {"Version": model.POLICY_VERSION, "Statement": [statement]}
-    for problem in judge(Document("the snippet", document, expected)):
-        yield model.SNIPPET_FILE, problem
+    yield from judge(Document("the snippet", document, expected))
     if statement.get("Sid") != profile.key_policy_sid:
-        yield model.SNIPPET_FILE, f"Sid {statement.get('Sid')!r} is not profile {profile.name}'s"
+        yield f"Sid {statement.get('Sid')!r} is not profile {profile.name}'s"

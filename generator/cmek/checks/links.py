@@ -55,6 +55,8 @@ def targets(dist: DistDir) -> Problems:
         if stack is None or not dist.exists(stack.path):
             yield model.LINKS_FILE, f"{where}: template {link['template']!r} is not in dist"
             continue
+        if region not in model.link_regions(stack.profile, dist.config.regions):
+            yield model.LINKS_FILE, f"{where}: {stack.profile.name} is not offered in {region}"
         # Only objects `cmek publish` creates: this version's path, or the stable one.
         expected_url = dist.config.templates.url(model.template_path(stack, model.VERSION))
         if query.get("templateURL") != expected_url:
@@ -89,13 +91,14 @@ def parameters(dist: DistDir) -> Problems:
 
 @check(
     "CMEK-LINK-003",
-    "Every configured region has a link for each template and mode, KMSCreate matching the mode.",
+    "Every region a template's version is offered in (v1: every configured region; v2: those "
+    "where ClickHouse Cloud runs) has a link for each mode, KMSCreate matching the mode.",
     sources.CFN_QUICK_CREATE,
 )
 def coverage(dist: DistDir) -> Problems:
     seen = {(x["region"], x["template"], x["mode"]): x for x in dist.links["links"]}
-    for region in dist.config.regions:
-        for stack in model.STACKS:
+    for stack in model.STACKS:
+        for region in model.link_regions(stack.profile, dist.config.regions):
             for mode in stack.modes:
                 link = seen.get((region, stack.filename, mode.value))
                 if link is None:

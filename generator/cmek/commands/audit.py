@@ -11,8 +11,13 @@ import re
 import sys
 from typing import TextIO
 
-from cmek.commands import add_endpoint_argument, check_endpoint
-from cmek.errors import InputError, quote
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_endpoint_argument,
+    check_endpoint,
+    use_aws_profile,
+)
+from cmek.errors import InputError, ToolError, quote
 
 NAME = "audit"
 HELP = "list every KMS key and role through which ClickHouse can use a key, with the fixes"
@@ -35,6 +40,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="every commercial region where KMS runs (from botocore's data)",
     )
+    add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "KMS and IAM")
     parser.add_argument("--format", choices=("text", "json", "csv", "asff"), default="text")
     parser.add_argument(
@@ -87,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
     accounts = _accounts(args.clickhouse_account)
     concurrency = _concurrency(args.concurrency)
     check_endpoint(args.endpoint_url)
+    use_aws_profile(args)
     regions = _regions(args)
     _check_organization_flags(args)
     if args.organization or args.security_hub or args.format == "asff":
@@ -155,11 +162,14 @@ def _regions(args: argparse.Namespace) -> tuple[str, ...]:
     if args.all_regions:
         return audit_fetch.kms_regions()
     if not args.region:
-        region = audit_fetch.default_region()
+        from cmek import aws
+
+        region = aws.session().region_name
         if region is None:
-            raise InputError(
-                "--region: no default region is configured (AWS_REGION, AWS_DEFAULT_REGION or "
-                "the profile's region); give --region R or --all-regions"
+            # The environment lacks what the command needs (as missing credentials): exit 3.
+            raise ToolError(
+                "no AWS region is configured (AWS_REGION, AWS_DEFAULT_REGION or the profile's "
+                "region); give --region R or --all-regions"
             )
         return (region,)
     known = audit_fetch.all_kms_regions()

@@ -21,25 +21,32 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cmek import model
-from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_cmek_version_arguments,
+    add_endpoint_argument,
+    check_endpoint,
+    check_profile_spelling,
+    cmek_version,
+    missing_role,
+    use_aws_profile,
+)
 from cmek.errors import EXIT_OK, InputError, quote
 
 if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
 NAME = "grant"
-HELP = "grant ClickHouse's role the profile's actions in a key policy (file or live key)"
+HELP = "grant ClickHouse's role (v2 by default) its actions in a key policy (file or live key)"
 ORDER = 70
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--profile", required=True, choices=sorted(model.PROFILES), help="v2 (current) or v1"
-    )
-    parser.add_argument(
-        "--principal",
-        help="IAM role ARN to grant (v2: the service's Encryption role ID; v1: default "
-        f"{model.V1.principal})",
+    add_cmek_version_arguments(
+        parser,
+        version="whose statement to add (default v2)",
+        principal="IAM role ARN to grant (v2: your service's encryption role, required; "
+        f"v1: default {model.V1.principal})",
     )
     add_source_arguments(parser)
 
@@ -49,6 +56,7 @@ def add_source_arguments(parser: argparse.ArgumentParser) -> None:
     source.add_argument("--policy-file", help="key policy JSON file, or - for stdin")
     source.add_argument("--key-arn", help="the KMS key whose policy to read (and change)")
     parser.add_argument("--region", help="default: the key ARN's region")
+    add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "KMS")
     parser.add_argument(
         "--apply", action="store_true", help="with --key-arn: write the new policy to the key"
@@ -74,10 +82,13 @@ def execute(
 ) -> int:
     from cmek.key_policy import edit as key_policy
 
-    profile = model.PROFILES[args.profile]
+    check_profile_spelling(args)
+    profile = cmek_version(args)
     if args.policy_file is not None:
         live_only = [
-            f for f in ("apply", "region", "endpoint_url", "backup_dir") if getattr(args, f)
+            f
+            for f in ("apply", "region", "profile", "endpoint_url", "backup_dir")
+            if getattr(args, f)
         ]
         if live_only:
             flag = "--" + live_only[0].replace("_", "-")
@@ -99,10 +110,7 @@ def _principal(args: argparse.Namespace, profile: model.Profile, partition: str)
 
     if args.principal is None:
         if profile.principal is None:
-            raise InputError(
-                f"--principal: profile {profile.name} needs the service's encryption role ARN "
-                f"(the Encryption role ID in the service settings), like {model.EXAMPLE_ROLE_ARN}"
-            )
+            raise missing_role()
         return profile.principal
     if not re.fullmatch(model.ROLE_ARN_PATTERN, args.principal):
         raise InputError(
@@ -177,6 +185,7 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
     principal = _principal(args, profile, key_policy.partition_of(key_arn))
     account = iam_policy.account_of(key_arn)
     _check(operation, profile, principal, account)
+    use_aws_profile(args)
     kms = aws.client("kms", args.region or key_arn.split(":")[3], args.endpoint_url)
     text = aws.key_policy(kms, key_arn)
     edit = operation(_load(text, f"key policy of {key_arn}"), profile, principal, account, text)

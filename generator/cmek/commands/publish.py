@@ -14,7 +14,12 @@ from pathlib import Path
 from typing import TextIO
 
 from cmek import model
-from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_endpoint_argument,
+    check_endpoint,
+    use_aws_profile,
+)
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
 
 NAME = "publish"
@@ -34,6 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help=f"version directory ({model.VERSION}, the package version)",
     )
     parser.add_argument("--region", help="the bucket's region (default: asked from S3)")
+    add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "S3")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
     parser.add_argument("dir", nargs="?", type=Path, default=Path("dist"), help="build (dist)")
@@ -83,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
     target = publish.Target(*values)
     check_endpoint(args.endpoint_url)
     dist = publish.read_dist(args.dir)
+    use_aws_profile(args)
     s3 = publish.S3(aws.client("s3", args.region, args.endpoint_url), target.bucket)
     lines = _Lines()
     summary = publish.publish(dist, target, s3, lines, args.region, args.dry_run)

@@ -1,8 +1,9 @@
 """`cmek revoke`: take a ClickHouse role out of an existing key policy, safely.
 
-The last step of the v1 to v2 migration (`cmek revoke --profile v1`), after ClickHouse has moved
-the service to the v2 role. Same sources, output, `--apply` checks and backup as `cmek grant`
-(cmek/commands/grant.py holds the shared flow); the edit is `key_policy.revoke`.
+Cleans up after CMEK v1 (`cmek revoke --cmek-version v1`): v1 ended on model.CMEK_V1_END_DATE and
+ClickHouse no longer uses its shared role, so a grant to it is a leftover. Same sources, output,
+`--apply` checks and backup as `cmek grant` (cmek/commands/grant.py holds the shared flow); the
+edit is `key_policy.revoke`.
 """
 
 from __future__ import annotations
@@ -11,23 +12,21 @@ import argparse
 from typing import TYPE_CHECKING
 
 from cmek import model
-from cmek.commands import grant
+from cmek.commands import add_cmek_version_arguments, grant
 
 if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
 NAME = "revoke"
-HELP = "remove a ClickHouse role from a key policy (file or live key)"
+HELP = "remove a ClickHouse role from a key policy (file or live key); --cmek-version v1 for v1"
 ORDER = 71
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument(
-        "--profile", required=True, choices=sorted(model.PROFILES), help="v1 (legacy) or v2"
-    )
-    parser.add_argument(
-        "--principal",
-        help=f"IAM role ARN to remove (v1 default: {model.V1.principal}; v2: required)",
+    add_cmek_version_arguments(
+        parser,
+        version="whose role to remove (default v2; v1 removes a leftover v1 grant)",
+        principal=f"IAM role ARN to remove (v2: required; v1 default: {model.V1.principal})",
     )
     grant.add_source_arguments(parser)
 

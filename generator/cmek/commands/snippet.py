@@ -1,27 +1,41 @@
-"""`cmek snippet`: the key-policy statement for the console path (paste into the key policy)."""
+"""`cmek snippet`: the key-policy statement for the console path (paste into the key policy).
+
+v2 by default, as ClickHouse runs CMEK today: the statement names the service's own encryption role,
+so `--principal` is required for it. v1 (legacy) is chosen with `--cmek-version v1` or by a config
+file that names its profile.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from cmek import model
-from cmek.commands import add_config_argument, add_profile_arguments, load_config
-from cmek.errors import EXIT_OK, InputError
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_cmek_version_arguments,
+    add_config_argument,
+    cmek_version,
+    load_config,
+    missing_role,
+    use_aws_profile,
+)
+from cmek.errors import EXIT_OK
 
 NAME = "snippet"
-HELP = "print the key-policy statement for the console"
+HELP = "print the key-policy statement to paste into a key policy (v2 by default)"
 ORDER = 40
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
-    add_profile_arguments(
+    add_cmek_version_arguments(
         parser,
-        profile="whose statement (default: the config's profile, else v1)",
-        principal="the role to grant: for v2 the service's Encryption role ID (required); "
-        "with --cloud gcp the service's encryption service account e-mail",
+        version="whose statement (default: the config file's profile, else v2)",
+        principal="the role to grant: v2 your service's encryption role ARN (required); "
+        "v1 defaults to ClickHouse's shared role; with --cloud gcp the service's encryption "
+        "service account e-mail",
     )
+    add_aws_profile_argument(parser, calls_aws=False)
     _add_gcp_arguments(parser)
 
 
@@ -43,19 +57,17 @@ def run(args: argparse.Namespace) -> int:
     from cmek import profiles
     from cmek.render import snippet
 
+    use_aws_profile(args, calls_aws=False)
     config = load_config(args)
-    profile = model.PROFILES[args.profile] if args.profile else config.profile
+    profile = cmek_version(args, config.profile.name if config.profile_chosen else None)
     if args.principal is not None:
         principal = profiles.check_principal(profile, args.principal, "--principal")
-    elif profile == config.profile:
+    elif profile == config.profile and config.profile_chosen:
         principal = config.principal
     elif profile.principal is not None:
         principal = profile.principal
     else:
-        raise InputError(
-            f"--profile {profile.name}: give --principal, the service's Encryption role ID "
-            f"(an IAM role ARN like {model.EXAMPLE_ROLE_ARN})"
-        )
+        raise missing_role()
     config = dataclasses.replace(config, profile=profile, principal=principal)
     sys.stdout.write(snippet.render(config))
     return EXIT_OK

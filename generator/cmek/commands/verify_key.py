@@ -1,4 +1,8 @@
-"""`cmek verify-key`: ClickHouse's "is this key usable?" verdict, once or watching.
+"""`cmek verify-key`: is this key usable by ClickHouse? Once or watching.
+
+It reads the key (its state, spec, usage and policy) and judges it against the model's contract:
+what ClickHouse's documentation asks of a key. It is not ClickHouse's own check, which runs inside
+ClickHouse Cloud with the service's role.
 
 Exit 0 valid, 1 not valid, 2 bad input, 3 the check could not run (AWS refused the caller, no
 connection). With `--watch` it runs until interrupted and exits 0 on Ctrl-C.
@@ -8,11 +12,23 @@ from __future__ import annotations
 
 import argparse
 
-from cmek.commands import add_endpoint_argument, check_endpoint
+from cmek.commands import (
+    add_aws_profile_argument,
+    add_cmek_version_arguments,
+    add_endpoint_argument,
+    check_endpoint,
+    check_profile_spelling,
+    cmek_version,
+    missing_role,
+    use_aws_profile,
+)
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
 NAME = "verify-key"
-HELP = "check that ClickHouse can use a KMS key, and say what to change when it cannot"
+HELP = (
+    "check a KMS key against what ClickHouse documents (state, spec, the role's grants in the key "
+    "policy), and say what to change; not ClickHouse's own check"
+)
 ORDER = 60
 
 
@@ -20,21 +36,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     from cmek import model
 
     parser.add_argument("key_arn", metavar="KEY_ARN", help="the key's ARN (an alias ARN works)")
-    parser.add_argument(
-        "--profile",
-        choices=tuple(model.PROFILES),
-        default=model.CURRENT_PROFILE,
-        help=f"the ClickHouse contract to check (default {model.CURRENT_PROFILE})",
-    )
-    parser.add_argument(
-        "--principal",
-        help="ClickHouse's principal: v2 the service's encryption role ARN (required); "
+    add_cmek_version_arguments(
+        parser,
+        version=f"the ClickHouse contract to check (default {model.CURRENT_PROFILE})",
+        principal="ClickHouse's principal: v2 your service's encryption role ARN (required); "
         "v1 defaults to the shared role",
     )
     parser.add_argument(
         "--role-arn", help="v1 role flow: the role in your account that ClickHouse assumes"
     )
     parser.add_argument("--region", help="where to look for the key (default: the ARN's region)")
+    add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "KMS and IAM")
     parser.add_argument(
         "--live",
@@ -80,8 +92,10 @@ def run(args: argparse.Namespace) -> int:
     from cmek.verify import fetch as verify_key_fetch
     from cmek.verify import report as verify_key_report
 
+    check_profile_spelling(args)
     request = _request(args)
     check_endpoint(args.endpoint_url)
+    use_aws_profile(args)
     interval = _interval(args.watch)
     if interval is not None:
         return _watch(request, args, interval)
@@ -106,18 +120,15 @@ def _request(args: argparse.Namespace):
     except InputError as exc:
         raise exc.within(f"KEY_ARN {quote(key.arn)}:") from None
     region = validate.region(args.region or key.region, "--region", key.partition)
-    profile = model.PROFILES[args.profile]
+    profile = cmek_version(args)
     principal = args.principal or profile.principal
     if principal is None:
-        raise InputError(
-            f"--principal: required with --profile {profile.name}: the service's encryption role "
-            f"ARN (Encryption role ID in the service settings), like {model.EXAMPLE_ROLE_ARN}"
-        )
+        raise missing_role()
     validate.role_arn(principal, "--principal", key.partition)
     if args.role_arn is not None:
         if profile is not model.V1:
             raise InputError(
-                f"--role-arn: the role flow is {model.V1.name} only; with --profile "
+                f"--role-arn: the role flow is {model.V1.name} only; with --cmek-version "
                 f"{profile.name} the key policy names the service's role (--principal)"
             )
         validate.role_arn(args.role_arn, "--role-arn", key.partition)

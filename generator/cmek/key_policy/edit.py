@@ -64,7 +64,7 @@ def check_grantee(profile: model.Profile, principal: str, account: str | None) -
     if profile.name == model.V2.name and principal == model.V1.principal:
         raise InputError(
             f"{quote(principal)} is ClickHouse's v1 role; v2 needs the service's own encryption "
-            "role (the Encryption role ID in the service settings)"
+            f"role, shown as {model.ENCRYPTION_ROLE_WHERE}"
         )
     if account and account_of(principal) == account:
         v1_name = model.CLICKHOUSE_PRINCIPAL.rsplit("/", 1)[1]

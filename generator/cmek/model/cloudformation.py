@@ -9,7 +9,13 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from cmek.model.contract import V1, V2, Profile
+from cmek.model.contract import (
+    ENCRYPTION_PRINCIPAL_CONSOLE_PLACE,
+    ENCRYPTION_ROLE_CONSOLE_FIELD,
+    V1,
+    V2,
+    Profile,
+)
 
 
 # --- CloudFormation names (a contract: the published console links pass these) ----------------
@@ -151,9 +157,11 @@ KEEP_V1_ACCESS_VALUES: tuple[str, str] = ("true", "false")
 COND_HAS_ENCRYPTION_ROLE = "HasEncryptionRole"
 COND_KEEP_V1_ACCESS = "KeepV1Access"
 ENCRYPTION_ROLE_LABEL = "ClickHouse service encryption role ARN"
+# Where a customer finds the v2 role: one phrase for parameters, messages, docs and the page.
+ENCRYPTION_ROLE_WHERE = f'"{ENCRYPTION_ROLE_CONSOLE_FIELD}" in {ENCRYPTION_PRINCIPAL_CONSOLE_PLACE}'
 ENCRYPTION_ROLE_DESCRIPTION = (
-    "The service's Encryption role ID (ClickHouse Cloud console: service settings, "
-    "Transparent Data Encryption), an IAM role ARN in a ClickHouse account."
+    f"Your service's encryption role, shown as {ENCRYPTION_ROLE_WHERE} in the ClickHouse Cloud "
+    "console: an IAM role ARN in a ClickHouse account, one per service."
 )
 
 # --- CMEK v2 in CloudFormation (issue 6, V2-CFN): the v2 parameters' texts and the v1 key's switch
@@ -178,6 +186,16 @@ PARAMETER_GROUP_MIGRATION = "Moving the new key to CMEK v2"
 # In the v1 key templates: KeepV1Access=false needs an encryption role (else ClickHouse loses the
 # key), and the v2 role must not be the v1 role again.
 RULE_V2_MIGRATION = "EncryptionRoleForV2"
+# In the combined template: the two switches change the key the stack creates, so with
+# KMSCreate=false (no key) they would be accepted and grant nothing. This Rule refuses them and
+# says what does the job for an existing key.
+RULE_SWITCHES_NEED_NEW_KEY = "MigrationSwitchesNeedNewKey"
+SWITCHES_NEED_NEW_KEY_DESCRIPTION = (
+    f"{PARAM_ENCRYPTION_ROLE_ARN} and {PARAM_KEEP_V1_ACCESS}={KEEP_V1_ACCESS_VALUES[1]} change the "
+    f"key this stack creates; with {Param.KMS_CREATE.value}={KMS_CREATE_VALUE[Mode.EXISTING_KEY]} "
+    f"it creates none and they would grant nothing. Leave them at their defaults; for an existing "
+    f"key run: cmek grant --cmek-version v2 --principal ROLE_ARN --key-arn KEY_ARN"
+)
 # The Role keeps its inline policy (moving it to a managed policy would change every v1 stack's
 # resources on update); AWS Guard's rule is suppressed on it with this reason, in the template.
 GUARD_INLINE_POLICY_RULE = "IAM_NO_INLINE_POLICY_CHECK"

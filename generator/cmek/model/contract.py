@@ -68,7 +68,8 @@ V1 = Profile(
     key_policy_sid="Allow ClickHouse Access",
     summary=(
         "One shared ClickHouse principal, granted on the key or through a role in your account. "
-        "ClickHouse retired it in June 2026 (every service moved to v2)."
+        "ClickHouse no longer uses it: services not moved to v2 by the end of v1 were moved to "
+        "ClickHouse-managed keys."
     ),
 )
 V2 = Profile(
@@ -79,8 +80,8 @@ V2 = Profile(
     legacy=False,
     key_policy_sid="Allow ClickHouse encryption role",
     summary=(
-        "Each service's own encryption role (an IAM role in a ClickHouse account, shown in the "
-        "service settings as the Encryption role ID) is named in the key policy."
+        "Each service's own encryption role (an IAM role in a ClickHouse account, one per "
+        "service) is named in the key policy."
     ),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cmek.model.cloudformation import STACK_COMBINED, Stack
+from cmek.model.contract import CLICKHOUSE_AWS_REGIONS, Profile
 
 # --- Publishing and links -----------------------------------------------------------------------
 DEFAULT_STACK_NAME = "ClickHouseBYOK"
@@ -20,7 +21,11 @@ CONSOLE_HOST = "{region}.console.aws.amazon.com"
 QUICK_CREATE_ROUTE = "/stacks/quickcreate"
 MANIFEST_FILE = "manifest.json"
 LINKS_FILE = "links.json"
+# The legacy v1 statement keeps its published name; v2's names a placeholder where the service's
+# own encryption role goes (`cmek snippet --principal ROLE` prints it filled in).
 SNIPPET_FILE = "snippets/key-policy-statement.json"
+SNIPPET_V2_FILE = "snippets/key-policy-statement-v2.json"
+ROLE_PLACEHOLDER = "YOUR_ENCRYPTION_ROLE_ARN"
 DOCS_FILE = "README.md"
 
 
@@ -71,3 +76,13 @@ MANIFEST_GENERATOR = "cmek"
 # --- The launch page (issue 9) -------------------------------------------------------------------
 # One self-contained HTML file in a build; `cmek publish` also puts it at `<prefix>/index.html`.
 PAGE_FILE = "index.html"
+
+
+# --- Where each version's links are offered (issue 15) -------------------------------------------
+def link_regions(profile: Profile, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """The configured `regions` whose console links `profile`'s templates get: v2 only where
+    ClickHouse Cloud runs (a key in another region serves no service); legacy v1 keeps every region
+    its links were published for."""
+    if profile.legacy:
+        return regions
+    return tuple(r for r in regions if r in CLICKHOUSE_AWS_REGIONS)

@@ -96,6 +96,8 @@ def build(stack: Stack, config: Config) -> Template:
         t.add_condition(model.COND_HAS_EXTERNAL_ID, Not(Equals(Ref(Param.EXTERNAL_ID.value), "")))
     if model.PARAM_KEEP_V1_ACCESS in params:
         _add_migration_switch(t)
+        if stack.combined:
+            t.add_rule(model.RULE_SWITCHES_NEED_NEW_KEY, _switches_need_new_key_rule())
 
     if Mode.EXISTING_KEY in stack.modes:
         t.add_resource(_role(stack, role_condition))
@@ -254,6 +256,20 @@ def _add_migration_switch(t: Template) -> None:
             ]
         },
     )
+
+
+def _switches_need_new_key_rule() -> dict:
+    """KMSCreate=false with a v2 role or without v1's grant: refused (there is no key to change)."""
+    role, keep = Ref(model.PARAM_ENCRYPTION_ROLE_ARN), Ref(model.PARAM_KEEP_V1_ACCESS)
+    return {
+        "RuleCondition": _kms_create_is(Mode.EXISTING_KEY),
+        "Assertions": [
+            {
+                "Assert": And(Equals(role, ""), Equals(keep, model.KEEP_V1_ACCESS_VALUES[0])),
+                "AssertDescription": model.SWITCHES_NEED_NEW_KEY_DESCRIPTION,
+            }
+        ],
+    }
 
 
 def _key_arns_required_rule() -> dict:

@@ -70,6 +70,14 @@ def render(config: Config, files: dict[str, str]) -> str:
             links_file=model.LINKS_FILE,
             external_id_param=model.Param.EXTERNAL_ID.value,
             snippet_file=model.SNIPPET_FILE,
+            snippet_v2_file=model.SNIPPET_V2_FILE,
+            role_placeholder=model.ROLE_PLACEHOLDER,
+            role_where=model.ENCRYPTION_ROLE_WHERE,
+            key_section=model.KEY_CONSOLE_SECTION,
+            v1_end_date=model.CMEK_V1_END_DATE,
+            kms_create=model.Param.KMS_CREATE.value,
+            switches_rule=model.SWITCHES_NEED_NEW_KEY_DESCRIPTION,
+            association=model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
             terraform_files=terraform_dirs,
         )
     )

@@ -106,11 +106,15 @@ def template_url(config: Config, stack: Stack) -> str:
 def links(
     config: Config, inputs: StackInputs | None = None, profile: Profile | None = None
 ) -> list[Link]:
-    """Every link, region by region, for all stacks or only `profile`'s."""
+    """Every link, region by region, for all stacks or only `profile`'s; each stack's only in the
+    regions its version is offered in (model.link_regions)."""
     inputs = inputs or StackInputs()
+    offered = {p: model.link_regions(p, config.regions) for p in model.PROFILES.values()}
     result = []
     for region in config.regions:
         for stack in stacks(profile):
+            if region not in offered[stack.profile]:
+                continue
             url = template_url(config, stack)
             for mode in stack.modes:
                 params = link_params(stack, mode, config, inputs)

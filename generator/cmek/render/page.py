@@ -27,7 +27,7 @@ PAGE_FILE = model.PAGE_FILE
 REGION_TOKEN = "{region}"
 ROLE_SENTINEL = model.EXAMPLE_ROLE_ARN
 # Shown where the role goes until a valid one is entered (v2 has no default).
-ROLE_PLACEHOLDER = "YOUR_ENCRYPTION_ROLE_ARN"
+ROLE_PLACEHOLDER = model.ROLE_PLACEHOLDER
 KEY_ARN_PLACEHOLDER = "YOUR_KEY_ARN"
 TERRAFORM_MODULE_NAME = "clickhouse_cmek"
 MODE_LABELS: dict[model.Mode, str] = {
@@ -103,7 +103,8 @@ def terraform_block(config: Config, profile: model.Profile, role: str) -> str:
 
 def grant_command(profile: model.Profile, role: str) -> str:
     return (
-        f"cmek grant --profile {profile.name} --principal {role} --key-arn {KEY_ARN_PLACEHOLDER}\n"
+        f"cmek grant --cmek-version {profile.name} --principal {role} "
+        f"--key-arn {KEY_ARN_PLACEHOLDER}\n"
     )
 
 
@@ -126,6 +127,7 @@ def page_data(config: Config) -> dict[str, Any]:
         "partition": model.COMMERCIAL_PARTITION,
         "partitions": list(model.PARTITIONS),
         "exampleRole": model.EXAMPLE_ROLE_ARN,
+        "roleWhere": model.ENCRYPTION_ROLE_WHERE,
         "v1Principal": model.V1.principal,
         "v1Account": model.CLICKHOUSE_V1_ACCOUNT,
         "regionToken": REGION_TOKEN,
@@ -141,7 +143,8 @@ def fill(parts: list[str], role: str) -> str:
 def section(config: Config, profile: model.Profile, data: dict[str, Any]) -> dict[str, Any]:
     """One profile's server-rendered state: defaults in the default region, and every region's
     default links for readers without JavaScript."""
-    region = DEFAULT_REGION if DEFAULT_REGION in config.regions else config.regions[0]
+    offered = model.link_regions(profile, config.regions)
+    region = DEFAULT_REGION if DEFAULT_REGION in offered else next(iter(offered), None)
     default = data["profiles"][profile.name]
     by_region: dict[str, list[links.Link]] = {}
     for link in links.links(config, None, profile):
@@ -150,10 +153,13 @@ def section(config: Config, profile: model.Profile, data: dict[str, Any]) -> dic
         "profile": profile,
         "region": region,
         "role": default["defaultRole"],
+        "regions": offered,
         "links": [
             {**kind, "url": link.url}
-            for kind, link in zip(default["links"], by_region[region], strict=True)
-        ],
+            for kind, link in zip(default["links"], by_region.get(region, []), strict=True)
+        ]
+        if region
+        else [],
         "by_region": by_region,
         "labels": {(k["template"], k["mode"]): k["label"] for k in default["links"]},
         "statement": fill(default["statement"], default["defaultRole"]),
@@ -193,7 +199,7 @@ def render(config: Config, files: dict[str, str]) -> str:
         style=Markup(style),
         data=data,
         sections=[section(config, p, data) for p in (model.V2, model.V1)],
-        regions=config.regions,
+        v1_end_date=model.CMEK_V1_END_DATE,
         files=file_hashes(config, files),
         manifest_file=model.MANIFEST_FILE,
         page_file=PAGE_FILE,

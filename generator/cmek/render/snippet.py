@@ -20,4 +20,8 @@ def render(config: Config) -> str:
 
 
 def artifacts(config: Config) -> dict[str, str]:
-    return {model.SNIPPET_FILE: render(config)}
+    """v1's statement (legacy, under its published name) and v2's with the role's placeholder."""
+    import dataclasses
+
+    v2 = dataclasses.replace(config, profile=model.V2, principal=model.ROLE_PLACEHOLDER)
+    return {model.SNIPPET_FILE: render(config), model.SNIPPET_V2_FILE: render(v2)}

@@ -198,7 +198,9 @@ def _principal_checks(request: Request) -> list[Check]:
                 "principal",
                 FAIL,
                 f"{request.principal} is the retired v1 role, not a service's encryption role",
-                fix=("Use the service's Encryption role ID (ClickHouse Cloud: service settings).",),
+                fix=(
+                    f"Use the service's encryption role, shown as {model.ENCRYPTION_ROLE_WHERE}.",
+                ),
             )
         ]
     return []
@@ -488,7 +490,7 @@ def _key_policy_fix(request: Request, key_arn: str) -> tuple[str, ...]:
         f"Add this statement to the key policy (the same text as `cmek snippet` for profile "
         f"{request.profile.name} and this principal):\n{text.rstrip()}\n"
         "or let cmek add it (it prints the change; --apply makes it):\n"
-        f"cmek grant --profile {request.profile.name} --principal {request.principal} "
+        f"cmek grant --cmek-version {request.profile.name} --principal {request.principal} "
         f"--key-arn {key_arn}",
     )
 

@@ -12,7 +12,7 @@ variable "region" {
 }
 
 variable "profile" {
-  description = "Which ClickHouse CMEK contract the key policy grants. \"v2\" (the default): Each service's own encryption role (an IAM role in a ClickHouse account, shown in the service settings as the Encryption role ID) is named in the key policy. \"v1\" (legacy: set it explicitly): One shared ClickHouse principal, granted on the key or through a role in your account. ClickHouse retired it in June 2026 (every service moved to v2)."
+  description = "Which ClickHouse CMEK contract the key policy grants. \"v2\" (the default): Each service's own encryption role (an IAM role in a ClickHouse account, one per service) is named in the key policy. \"v1\" (legacy: set it explicitly): One shared ClickHouse principal, granted on the key or through a role in your account. ClickHouse no longer uses it: services not moved to v2 by the end of v1 were moved to ClickHouse-managed keys."
   type        = string
   default     = "v2"
   nullable    = false
@@ -24,7 +24,7 @@ variable "profile" {
 }
 
 variable "clickhouse_role_arn" {
-  description = "ARN of the role the key policy grants. With profile v2 (the default): required, the service's Encryption role ID (ClickHouse Cloud console: service settings, Transparent Data Encryption), an IAM role ARN in a ClickHouse account. With v1 (legacy): null means ClickHouse's role arn:aws:iam::576599896960:role/prod-kms-request-role."
+  description = "ARN of the role the key policy grants. With profile v2 (the default): required, your service's encryption role, shown as \"Encryption role ID (AWS)\" in the service's Settings, \"Network security information\" in the ClickHouse Cloud console: an IAM role ARN in a ClickHouse account, one per service. With v1 (legacy): null means ClickHouse's role arn:aws:iam::576599896960:role/prod-kms-request-role."
   type        = string
   default     = null
 
