@@ -171,8 +171,12 @@ def _signals_held() -> Iterator[None]:
     exchange makes a SIGKILL harmless.
     """
     held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    # The mask to restore is read before anything is blocked: a signal that arrived just before
+    # the block raises (KeyboardInterrupt) as the blocking call returns, and the `finally` must
+    # restore the mask then too; read by that same call, it would be lost and stay blocked.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
