@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from cmek.commands import add_config_argument, load_config
@@ -54,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _print_findings(args: argparse.Namespace, checks: dict, findings: list) -> None:
+    import json
+
     from cmek.checks import report
 
     if args.format == "json":
@@ -69,6 +70,8 @@ def _print_findings(args: argparse.Namespace, checks: dict, findings: list) -> N
 
 
 def _print_list(checks: dict, output: str) -> None:
+    import json
+
     from cmek.checks import report
 
     if output == "markdown":
