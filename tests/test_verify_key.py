@@ -796,7 +796,11 @@ def _lines(stream) -> queue.Queue:
 
 def test_watch_cli_sees_the_key_become_disabled(moto: Moto) -> None:
     key = moto.key(policy(root_statement(), grant(V2_ROLE, model.V2.actions)))
-    command = [sys.executable, "-m", "cmek", "verify-key", key["Arn"], "--principal", V2_ROLE]
+    # Python's own SIGINT handler, whatever the runner started this process with: a runner that
+    # ignores SIGINT (a background job, nohup) passes that on, and the Ctrl-C below would be lost.
+    start = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    start += "from cmek import cli; cli.run()"
+    command = [sys.executable, "-c", start, "verify-key", key["Arn"], "--principal", V2_ROLE]
     command += ["--endpoint-url", moto.endpoint, "--watch", "1"]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:

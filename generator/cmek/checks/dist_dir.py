@@ -1,4 +1,4 @@
-"""A built dist directory as the checks read it: files, parsed templates, links and manifest.
+"""A built dist directory as the checks read it: files, parsed templates and links.
 
 Reading is lazy and cached, so each artifact is read and parsed once however many checks use it.
 Only regular files found by a walk that follows no symbolic link are read, each up to its size cap
@@ -67,11 +67,12 @@ class DistDir:
 
     @cached_property
     def expected_artifacts(self) -> dict[str, str]:
-        """What a build with this config writes, by path: the model's own rendering, which the
-        deny-by-default checks compare parts of the dist with (links, page scripts)."""
-        from cmek import build
+        """What a build with this config (and the customer inputs links.json shows) writes, by
+        path: the model's own rendering, which the deny-by-default checks compare parts of the
+        dist with (links, page scripts). One rendering, shared with docs_links (cached there)."""
+        from cmek.checks.docs_links import expected_artifacts
 
-        return build.artifacts(self.config)
+        return expected_artifacts(self)
 
     def unsafe(self) -> list[tuple[str, str]]:
         """(path, why) of every entry a build never writes and a check must not read: symbolic
@@ -126,10 +127,6 @@ class DistDir:
     @cached_property
     def links(self) -> dict[str, Any]:
         return self._json_object(model.LINKS_FILE, "links")
-
-    @cached_property
-    def manifest(self) -> dict[str, Any]:
-        return self._json_object(model.MANIFEST_FILE, "files")
 
     def _json_object(self, relpath: str, list_key: str) -> dict[str, Any]:
         try:

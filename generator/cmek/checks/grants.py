@@ -20,7 +20,6 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from cmek import iam_policy, model
@@ -333,13 +332,6 @@ TF_GRANT_ARGUMENTS = (
     "source_policy_documents",
     "override_policy_documents",
 )
-# Sample inputs of the extra apply: v2 with a key administrator (the modules' optional input).
-ADMIN_INPUTS: dict[str, Any] = {
-    **tf_runs.SAMPLE_INPUTS_BY_PROFILE[model.V2.name],
-    TfVar.KEY_ADMINISTRATOR_ARNS: [model.SAMPLE_KEY_ADMINISTRATOR_ARN],
-}
-_ADMIN_APPLIES: dict[str, dict[str, Any] | str] = {}
-_ADMIN_APPLIES_MAX = 32
 
 
 def _shown_value(value: Any) -> str:
@@ -405,32 +397,18 @@ def tf_documents(outputs: dict[str, Any], profile: model.Profile, principal: str
 
 
 def _applied(dist: DistDir) -> Iterator[tuple[str, dict[str, Any] | str, dict[str, Any]]]:
-    """(name, outputs or the failure, inputs) of each apply of cmek-policy."""
+    """(scenario, outputs or the failure, inputs) of each apply of cmek-policy: the runs CMEK-TF-005
+    judges too (its own scenarios' failures are its findings, so they are skipped here)."""
     from cmek import terraform_runner
 
     for name, future in tf_runs.runs(dist).applies.items():
         try:
-            yield name, future.result(), tf_runs.SAMPLE_INPUTS_BY_PROFILE[name]
-        except (terraform_runner.TerraformError, OSError):
-            continue  # reported by CMEK-TF-005
-    yield "v2 with key administrators", _admin_apply(dist.root / TfModule.POLICY.path), ADMIN_INPUTS
-
-
-def _admin_apply(policy: Path) -> dict[str, Any] | str:
-    """The outputs of the key-administrators apply (or its failure), cached by content like the
-    runs of tf_runs: every dist with the same cmek-policy files shares one apply."""
-    from cmek import terraform_runner
-
-    fingerprint = tf_files.fingerprint(policy)
-    if fingerprint not in _ADMIN_APPLIES:
-        try:
-            result: dict[str, Any] | str = terraform_runner.apply_outputs(policy, ADMIN_INPUTS)
+            outputs: dict[str, Any] | str = future.result()
         except (terraform_runner.TerraformError, OSError) as exc:
-            result = " ".join(str(exc).split())[:200]
-        if len(_ADMIN_APPLIES) >= _ADMIN_APPLIES_MAX:
-            del _ADMIN_APPLIES[next(iter(_ADMIN_APPLIES))]
-        _ADMIN_APPLIES[fingerprint] = result
-    return _ADMIN_APPLIES[fingerprint]
+            if name in tf_runs.SAMPLE_INPUTS_BY_PROFILE:
+                continue  # reported by CMEK-TF-005
+            outputs = " ".join(str(exc).split())[:200]
+        yield name, outputs, tf_runs.SCENARIOS[name]
 
 
 @check(
@@ -439,6 +417,7 @@ def _admin_apply(policy: Path) -> dict[str, Any] | str:
     "administrators) grant exactly the model's, and no block grants, attaches or builds a "
     "policy otherwise (aws_kms_grant, policy attachments, inline or managed policies).",
     sources.IAM_EVALUATION,
+    start=tf_runs.runs,
 )
 def terraform(dist: DistDir) -> Problems:
     yield from terraform_static(dist)

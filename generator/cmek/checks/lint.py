@@ -6,6 +6,7 @@ A justified exception belongs next to the code that needs it, as cfn-lint's own
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
 from functools import cache
 
@@ -28,13 +29,17 @@ def _rules():
     sources.CFN_LINT_RULES,
 )
 def cfn_lint(dist: DistDir) -> Iterator[Problem]:
-    from cfnlint.api import ManualArgs, lint
+    """Lints the templates `dist` already parsed (with cfn-lint's own decoder, so the same tree
+    `cfnlint.api.lint` would build from the text). A copy goes to cfn-lint: its rules rewrite
+    parts of the tree they read (the operands of Fn::Equals), and other checks read it after.
+    A template that does not parse is CMEK-DIST-003's finding."""
+    from cfnlint.api import ManualArgs
+    from cfnlint.config import ConfigMixIn
+    from cfnlint.runner import run_template_by_data
 
-    config = ManualArgs(include_checks=["I"], regions=LINT_REGIONS)
-    for stack in dist.templates:
-        for match in lint(
-            dist.read(stack.path), rules=_rules(), regions=LINT_REGIONS, config=config
-        ):
+    config = ConfigMixIn(**ManualArgs(include_checks=["I"], regions=LINT_REGIONS))
+    for stack, template in dist.templates.items():
+        for match in run_template_by_data(copy.deepcopy(template), config, _rules()):
             yield Problem(
                 stack.path, f"cfn-lint {match.rule.id}: {match.message}", line=match.linenumber
             )

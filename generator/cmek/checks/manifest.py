@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import PurePosixPath
 
+from cmek import manifest as manifests
 from cmek import model, reading
 from cmek.checks import DistDir, Problems, check, sources
 from cmek.errors import quote
@@ -40,29 +40,26 @@ def present(dist: DistDir) -> Problems:
 def manifest(dist: DistDir) -> Problems:
     if not dist.exists(model.MANIFEST_FILE):
         return
-    listed = {}
-    for index, entry in enumerate(dist.manifest["files"]):
-        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
-            yield model.MANIFEST_FILE, f"files[{index}] is not an object with a path"
-            continue
-        listed[entry["path"]] = entry
+    try:
+        listed = manifests.read(dist.read_bytes(model.MANIFEST_FILE))
+    except manifests.ManifestError as exc:
+        yield model.MANIFEST_FILE, f"cannot be read as a build manifest: {exc}"
+        return
     on_disk = set(dist.files) - {model.MANIFEST_FILE}
-    for relpath in sorted(on_disk - set(listed)):
-        yield relpath, "not listed in manifest.json"
-    for relpath, entry in sorted(listed.items()):
-        if relpath not in on_disk:
-            yield relpath, "listed in manifest.json but missing"
-            continue
-        data = dist.read_bytes(relpath)
-        if hashlib.sha256(data).hexdigest() != entry.get("sha256") or len(data) != entry.get(
-            "size"
-        ):
-            yield relpath, "content differs from manifest.json (edited after the build?)"
-    if dist.manifest.get("version") != model.VERSION:
+    for mismatch in manifests.verify(listed, on_disk, dist.read_bytes):
+        yield mismatch.path, _MESSAGES[mismatch.kind]
+    if listed.version != model.VERSION:
         yield (
             model.MANIFEST_FILE,
-            f"built by cmek {quote(dist.manifest.get('version'))}, this is cmek {model.VERSION}",
+            f"built by cmek {quote(listed.version)}, this is cmek {model.VERSION}",
         )
+
+
+_MESSAGES = {
+    manifests.UNLISTED: "not listed in manifest.json",
+    manifests.MISSING: "listed in manifest.json but missing",
+    manifests.DIFFERS: "content differs from manifest.json (edited after the build?)",
+}
 
 
 @check(

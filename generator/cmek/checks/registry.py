@@ -3,6 +3,10 @@
 A check is a function `fn(dist) -> iterable of problems`, registered with `@check(...)`; every
 module of this package is imported by `discover`, so adding a check is adding a function. A
 problem is `(path, message)`, `(path, message, scenario)` or a `Problem` (with a line number).
+A check that waits on slow outside work (Terraform runs) names a `start(dist)` that begins it
+without waiting, so the runner can start it before any check runs and overlap it with them.
+A check that cannot run because a tool is missing raises `ToolError`: that is no verdict on the
+artifacts, so it is passed on (exit 3), never turned into a finding.
 """
 
 from __future__ import annotations
@@ -58,6 +62,7 @@ class Check:
     description: str
     source_url: str
     fn: Callable[[DistDir], Iterable[Any]]
+    start: Callable[[DistDir], object] | None = None
 
     @property
     def code(self) -> str:
@@ -66,12 +71,16 @@ class Check:
 
     def run(self, dist: DistDir) -> list[Finding]:
         """The findings of this check on `dist`: one per defect, naming every scenario it was
-        seen in; a crash adds an `INTERNAL_ID` finding instead of stopping `cmek check`."""
+        seen in; a crash adds an `INTERNAL_ID` finding instead of stopping `cmek check`. A
+        `ToolError` (a missing tool) propagates: the check could not run."""
         from cmek.checks.dist_dir import ArtifactError, first_line
+        from cmek.errors import ToolError
 
         problems: list[Problem] = []
         try:
             problems.extend(_problem(item) for item in self.fn(dist))
+        except ToolError:
+            raise
         except ArtifactError as exc:
             problems.append(Problem(exc.path, str(exc)))
         except Exception as exc:
@@ -105,13 +114,19 @@ Problems = Iterator[Problem | tuple[str, str] | tuple[str, str, str]]
 REGISTRY: dict[str, Check] = {}
 
 
-def check(check_id: str, description: str, source_url: str) -> Callable:
-    """Register `fn(dist) -> iterable of problems` as the check `check_id`."""
+def check(
+    check_id: str,
+    description: str,
+    source_url: str,
+    start: Callable[[DistDir], object] | None = None,
+) -> Callable:
+    """Register `fn(dist) -> iterable of problems` as the check `check_id`; `start(dist)`, if
+    given, begins the slow work it waits on (see the module docstring)."""
 
     def register(fn: Callable) -> Callable:
         if check_id in REGISTRY or check_id == INTERNAL_ID:
             raise ValueError(f"duplicate check id {check_id}")
-        REGISTRY[check_id] = Check(check_id, description, source_url, fn)
+        REGISTRY[check_id] = Check(check_id, description, source_url, fn, start)
         return fn
 
     return register

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from multiprocessing.connection import Connection
 
 from cmek.checks.dist_dir import DistDir
 from cmek.checks.registry import Finding, discover
+from cmek.errors import ToolError
 
-# cfn-lint runs in this process; every other check runs meanwhile in a forked one (see run_all).
-# The checks that render a fresh build to compare with (the file set, links.json) run here too,
-# after cfn-lint: the forked side holds the Terraform runs and would otherwise be the long pole.
-LINT_MODULE = "cmek.checks.lint"
-MAIN_MODULES = (LINT_MODULE, "cmek.checks.manifest", "cmek.checks.docs_links")
+# cfn-lint runs in this process, alone: the same work as a bare cfn-lint run. Every other check
+# (rendering a fresh build to compare with, the Terraform runs, HCL parsing, the scenarios) runs
+# meanwhile in a forked process on the second core; the two sides take about as long each
+# (scripts/benchmark.py measures the whole against a bare cfn-lint run).
+MAIN_MODULES = ("cmek.checks.lint",)
+
+# What each check gave: its findings, or the ToolError that kept it from running.
+Outcomes = dict[str, list[Finding] | ToolError]
 
 
-def _run(dist: DistDir, check_ids: list[str]) -> dict[str, list[Finding]]:
+class ChecksNotRun(ToolError):
+    """Some checks could not run (a tool is missing); `findings` are the other checks' findings.
+
+    Exit 3, never a finding: a missing tool says nothing about the artifacts.
+    """
+
+    def __init__(self, not_run: dict[str, ToolError], findings: list[Finding]) -> None:
+        reasons = "; ".join(dict.fromkeys(str(exc) for exc in not_run.values()))
+        super().__init__(f"{len(not_run)} checks could not run ({', '.join(not_run)}): {reasons}")
+        self.not_run = not_run
+        self.findings = findings
+
+
+def _run(dist: DistDir, check_ids: list[str]) -> Outcomes:
     checks = discover()
-    return {check_id: checks[check_id].run(dist) for check_id in check_ids}
+    for start in dict.fromkeys(checks[i].start for i in check_ids if checks[i].start):
+        start(dist)  # slow outside work first, so it overlaps every check below
+    outcomes: Outcomes = {}
+    for check_id in check_ids:
+        try:
+            outcomes[check_id] = checks[check_id].run(dist)
+        except ToolError as exc:
+            outcomes[check_id] = exc
+    return outcomes
 
 
 def _run_and_send(conn: Connection, dist: DistDir, check_ids: list[str]) -> None:
@@ -30,16 +57,16 @@ def _run_and_send(conn: Connection, dist: DistDir, check_ids: list[str]) -> None
         conn.close()
 
 
-def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], dict[str, list[Finding]]]:
+def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], Outcomes]:
     """Start `check_ids` in a forked child (it inherits `dist` and every import, no pickling of
-    the parsed templates); the returned function waits for and returns the child's results."""
+    the parsed templates); the returned function waits for and returns the child's outcomes."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_run_and_send, args=(sender, dist, check_ids), daemon=True)
     child.start()
     sender.close()
 
-    def result() -> dict[str, list[Finding]]:
+    def result() -> Outcomes:
         try:
             outcome = receiver.recv()
         except EOFError:
@@ -53,22 +80,44 @@ def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], dict[str, l
     return result
 
 
+@contextmanager
+def _no_cyclic_collection() -> Iterator[None]:
+    """The cyclic garbage collector off while the checks run (reference counting still frees).
+
+    cfn-lint's schema validation, python-hcl2's parse trees and the IAM evaluation allocate
+    millions of short-lived containers; the collector's passes over them took a quarter to a half
+    of those checks' CPU time (scripts/benchmark.py) and found little to free. A run is short; the
+    collector is on again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def run_all(dist: DistDir, only: Iterable[str] | None = None) -> list[Finding]:
     """Run the checks (all, or `only` these ids); findings come in the order of the check ids.
 
-    cfn-lint and the checks that render a fresh build to compare with run here; the others (real
-    Terraform, HCL parsing, the scenarios) run meanwhile in a forked process on the second core.
-    The split is by measured cost (scripts/benchmark.py), so neither side waits long for the other.
+    cfn-lint runs here; the others run meanwhile in a forked process on the second core. Raises
+    `ChecksNotRun` (with the other checks' findings) when a tool some checks need is missing.
     """
     checks = discover()
     selected = sorted(only) if only is not None else list(checks)
     main = [i for i in selected if checks[i].fn.__module__ in MAIN_MODULES]
     side = [i for i in selected if i not in main]
-    if not (side and main):
-        results = _run(dist, selected)
-    else:
-        # Parse before forking, so both processes share cfn-lint's import and the templates.
-        dist.templates  # noqa: B018
-        side_results = _run_forked(dist, side)
-        results = _run(dist, main) | side_results()
-    return [finding for check_id in selected for finding in results[check_id]]
+    with _no_cyclic_collection():
+        if not (side and main):
+            outcomes = _run(dist, selected)
+        else:
+            # Parse before forking, so both processes share cfn-lint's import and the templates.
+            dist.templates  # noqa: B018
+            side_outcomes = _run_forked(dist, side)
+            outcomes = _run(dist, main) | side_outcomes()
+    findings = [f for i in selected if not isinstance(o := outcomes[i], ToolError) for f in o]
+    not_run = {i: o for i in selected if isinstance(o := outcomes[i], ToolError)}
+    if not_run:
+        raise ChecksNotRun(not_run, findings)
+    return findings

@@ -1,7 +1,8 @@
 """Terraform checks that run real Terraform (`cmek.terraform_runner`) on temporary copies:
-`fmt -check` of the whole tree, and the native tests and an `apply` of cmek-policy, the one module
-that runs offline. The three runs start together in threads the first time any check asks for
-them and overlap with the HCL parsing, so this part of `cmek check` stays under a second.
+`fmt -check` of the whole tree, and the native tests and an `apply` per scenario of cmek-policy,
+the one module that runs offline. Every run starts at once in threads (`start`, called by the
+runner before any check) and overlaps the other checks; each scenario is applied once, and
+CMEK-TF-005 and CMEK-GRANT-002 judge the same outputs.
 """
 
 from __future__ import annotations
@@ -34,6 +35,14 @@ SAMPLE_INPUTS_BY_PROFILE: dict[str, dict[str, Any]] = {
         TfVar.CLICKHOUSE_ROLE_ARN: SAMPLE_V2_ROLE,
     },
 }
+# The scenario only CMEK-GRANT-002 judges: v2 with a key administrator (the modules' optional
+# input); the profiles' scenarios are judged by both.
+ADMIN_SCENARIO = "v2 with key administrators"
+ADMIN_INPUTS: dict[str, Any] = {
+    **SAMPLE_INPUTS_BY_PROFILE[model.V2.name],
+    TfVar.KEY_ADMINISTRATOR_ARNS: [model.SAMPLE_KEY_ADMINISTRATOR_ARN],
+}
+SCENARIOS: dict[str, dict[str, Any]] = {**SAMPLE_INPUTS_BY_PROFILE, ADMIN_SCENARIO: ADMIN_INPUTS}
 _FAILED = (terraform_runner.TerraformError, OSError)
 
 
@@ -44,8 +53,8 @@ class _Runs:
     applies: dict[str, Future[dict[str, Any]]]
 
 
-# fmt, test and one apply per profile run at once.
-_WORKERS = 2 + len(SAMPLE_INPUTS_BY_PROFILE)
+# fmt, test and one apply per scenario run at once.
+_WORKERS = 2 + len(SCENARIOS)
 _POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cmek-terraform")
 # Runs work on copies, so their results depend on content only: keyed by fingerprint, a run is
 # shared by every dist (and every check) with the same files. Bounded, oldest dropped first.
@@ -75,8 +84,8 @@ def _start(kind: str, fingerprint: str, fn: Any, *args: Any) -> Future[Any]:
 
 
 def runs(dist: DistDir) -> _Runs:
-    """The fmt, test and apply (one per profile) runs for the files of `dist`, started on first
-    use."""
+    """The fmt, test and apply (one per scenario) runs for the files of `dist`, started on first
+    use: the checks' `start`, so the runner begins them before any check runs."""
     base = dist.root / model.TERRAFORM_DIR
     policy = dist.root / TfModule.POLICY.path
     tree, module = tf_files.fingerprint(base), tf_files.fingerprint(policy)
@@ -85,7 +94,7 @@ def runs(dist: DistDir) -> _Runs:
         tests=_start("test", module, terraform_runner.run_tests, policy),
         applies={
             name: _start(f"apply-{name}", module, terraform_runner.apply_outputs, policy, inputs)
-            for name, inputs in SAMPLE_INPUTS_BY_PROFILE.items()
+            for name, inputs in SCENARIOS.items()
         },
     )
 
@@ -98,6 +107,7 @@ def _failure(exc: BaseException) -> str:
     "CMEK-TF-002",
     "`terraform fmt -check` finds nothing to reformat.",
     sources.TF_FMT,
+    start=runs,
 )
 def formatted(dist: DistDir) -> Problems:
     try:
@@ -114,6 +124,7 @@ def formatted(dist: DistDir) -> Problems:
     f"The cmek-policy native tests pass: every run block (at least "
     f"{model.TERRAFORM_TEST_MIN_RUNS}), none failed.",
     sources.TF_TESTS,
+    start=runs,
 )
 def native_tests(dist: DistDir) -> Problems:
     tests_dir = f"{TfModule.POLICY.path}/{model.TERRAFORM_TESTS_DIR}"
@@ -281,13 +292,15 @@ def judge_policies(
     "cmek-policy's documents (terraform apply, each profile) grant exactly the profile's actions "
     'to its principal with its Sid, a role only for v1; the role policy never has Resource "*".',
     sources.KMS_KEY_POLICY,
+    start=runs,
 )
 def policy_documents(dist: DistDir) -> Problems:
     path = TfModule.POLICY.path
     principals = {model.V1.name: v1_principal(dist.config), model.V2.name: SAMPLE_V2_ROLE}
-    for name, future in runs(dist).applies.items():
+    applies = runs(dist).applies
+    for name in SAMPLE_INPUTS_BY_PROFILE:
         try:
-            outputs = future.result()
+            outputs = applies[name].result()
         except _FAILED as exc:
             yield path, f"terraform apply ({name}) failed: {_failure(exc)}"
             continue

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from cmek.commands import add_config_argument, load_config
@@ -32,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cmek.checks import discover, report
+    from cmek.checks import discover
+    from cmek.checks.runner import ChecksNotRun
 
     checks = discover()
     if args.list:
@@ -40,7 +40,23 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_OK
     if args.format == "markdown":
         raise InputError("--format 'markdown': expected it with --list (it prints the checks)")
-    findings = _findings(args)
+    not_run = None
+    try:
+        findings = _findings(args)
+    except ChecksNotRun as exc:
+        # A missing tool: report what the other checks found, then fail as the tool (exit 3).
+        findings, not_run = exc.findings, exc
+    _print_findings(args, checks, findings)
+    if not_run is not None:
+        raise not_run
+    return EXIT_CHECK_FAILED if findings else EXIT_OK
+
+
+def _print_findings(args: argparse.Namespace, checks: dict, findings: list) -> None:
+    import json
+
+    from cmek.checks import report
+
     if args.format == "json":
         findings_json = [report.finding_json(f) for f in findings]
         catalogue = report.catalogue(checks.values())
@@ -51,10 +67,11 @@ def run(args: argparse.Namespace) -> int:
         for finding in findings:
             print(finding)
         print(f"{len(checks)} checks, {len(findings)} findings")
-    return EXIT_CHECK_FAILED if findings else EXIT_OK
 
 
 def _print_list(checks: dict, output: str) -> None:
+    import json
+
     from cmek.checks import report
 
     if output == "markdown":

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from cmek import aws, model, reading
+from cmek import manifest as manifests
 from cmek.config import TemplateLocation
 from cmek.errors import InputError, ToolError, quote
 from cmek.publish import module_zip
@@ -134,25 +135,25 @@ def make_item(path: str, data: bytes) -> Item:
     return Item(path, data, _sha256(data), content_type(path))
 
 
+# Why publishing refuses a DIR that is not exactly what its manifest lists (exit 2).
+_MISMATCH = {
+    manifests.MISSING: f"listed in {model.MANIFEST_FILE} but missing",
+    manifests.UNLISTED: f"not in {model.MANIFEST_FILE}; was it built?",
+    manifests.DIFFERS: f"its bytes differ from {model.MANIFEST_FILE}; rebuild first",
+}
+
+
 def check_build(manifest: bytes, files: dict[str, bytes]) -> BuildFiles:
     """The build's files, if `files` are exactly what `manifest` lists (paths, sizes, SHA-256).
 
     Publishing what was not built is refused: a file edited, missing or added after the build.
     """
     try:
-        entries = {e["path"]: e for e in json.loads(manifest)["files"]}
-    except (ValueError, KeyError, TypeError) as exc:
+        listed = manifests.read(manifest)
+    except manifests.ManifestError as exc:
         raise InputError(f"{model.MANIFEST_FILE}: expected a build manifest ({exc})") from None
-    for path in sorted(set(files) | set(entries)):
-        if path not in files:
-            raise InputError(f"{quote(path)}: listed in {model.MANIFEST_FILE} but missing")
-        if path not in entries:
-            raise InputError(f"{quote(path)}: not in {model.MANIFEST_FILE}; was it built?")
-        entry, data = entries[path], files[path]
-        if entry.get("size") != len(data) or entry.get("sha256") != _sha256(data):
-            raise InputError(
-                f"{quote(path)}: its bytes differ from {model.MANIFEST_FILE}; rebuild first"
-            )
+    for path, kind in manifests.verify(listed, files, files.__getitem__)[:1]:
+        raise InputError(f"{quote(path)}: {_MISMATCH[kind]}")
     items = [make_item(path, data) for path, data in sorted(files.items())]
     zips = module_zip.module_zips(files)
     items += [make_item(path, data) for path, data in sorted(zips.items())]
@@ -231,8 +232,8 @@ def plan_incomplete(build: BuildFiles, target: Target, remote: dict[str, str | N
 def plan_complete(build: BuildFiles, target: Target, remote_manifest: bytes) -> list[Step]:
     """Steps for a version whose manifest is published: unchanged, or refused where it differs."""
     try:
-        remote = {e["path"]: e["sha256"] for e in json.loads(remote_manifest)["files"]}
-    except (ValueError, KeyError, TypeError):
+        remote = {p: e.sha256 for p, e in manifests.read(remote_manifest).files.items()}
+    except manifests.ManifestError:
         remote = {}
     same = remote_manifest == build.manifest
     steps = []
