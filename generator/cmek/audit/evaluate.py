@@ -155,7 +155,7 @@ def profile_of(
         return shared
     current = contract.per_service_profile()
     parts = principal.split(":")
-    if len(parts) != 6 or parts[2] != "iam":
+    if len(parts) != 6 or parts[2] != "iam" or not re.fullmatch(model.ACCOUNT_PATTERN, parts[4]):
         return None
     if contract.principal_mistake(current, principal, partition, home or None):
         return None
