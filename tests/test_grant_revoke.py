@@ -203,7 +203,7 @@ def test_grant_with_deny_keeps_the_denies_and_warns():
     ("profile", "principal", "message"),
     [
         (model.V2, V1_ROLE, "v1 role"),
-        (model.V1, f"arn:aws:iam::{ACCOUNT}:role/prod-kms-request-role", "your own account"),
+        (model.V1, f"arn:aws:iam::{ACCOUNT}:role/prod-kms-request-role", f"in account {ACCOUNT}"),
         (model.V2, f"arn:aws:iam::{ACCOUNT}:role/my-role", "key's own account"),
     ],
 )
@@ -511,7 +511,7 @@ def test_live_refuses_a_v1_role_from_the_keys_account(key, moto_endpoint):
         "--apply",
         endpoint=moto_endpoint,
     )
-    assert_one_line_refusal(result, "your own account")
+    assert_one_line_refusal(result, "names ClickHouse's v1 role in account")
 
 
 def parse(command, *argv: str) -> argparse.Namespace:

@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cmek import model, profiles, reading, regions, validate
+from cmek import contract, model, reading, regions, validate
 from cmek.errors import InputError, quote
 
 _S3_PATH_STYLE = re.compile(r"https://s3\.([a-z0-9-]+)\.amazonaws\.com/([a-z0-9.-]{3,63})/(.*)")
@@ -111,7 +111,7 @@ def from_mapping(data: dict, source: str = "config") -> Config:
     principal = validate.role_arn(
         _string(data, "principal", profile.principal, source), f"{source}: principal"
     )
-    profiles.check_principal(profile, principal, f"{source}: principal")
+    contract.check_principal(profile, principal, f"{source}: principal")
     location = parse_template_url_base(
         _string(data, "template_url_base", model.DEFAULT_TEMPLATE_URL_BASE, source),
         f"{source}: template_url_base",

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from cmek import iam_policy, model
+from cmek import contract, iam_policy, model
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, EXIT_TOOL_FAILED, InputError, quote
 from cmek.iam_policy import aws_principals
 from cmek.verify import evaluate as verify_key
@@ -143,26 +143,32 @@ def parse_account(value: str) -> str:
     return value
 
 
-def profile_of(principal: str, accounts: Iterable[str], home: str = "") -> model.Profile | None:
+def profile_of(
+    principal: str, accounts: Iterable[str], home: str = "", partition: str | None = None
+) -> model.Profile | None:
     """v1 for ClickHouse's retired principal; v2 for a role (or the root) of an account the
     caller named as ClickHouse's, or for a role outside `home` (the audited account) whose name has
     the shape of ClickHouse's encryption roles, so a v2 grant is found without being told
-    ClickHouse's accounts; None for anyone else."""
-    if principal == model.V1.principal:
-        return model.V1
+    ClickHouse's accounts; None for anyone else, and for a principal the contract calls a mistake
+    for v2 (`contract.principal_mistake`: the v1 role's name elsewhere, another partition)."""
+    if shared := contract.shared_profile(principal):
+        return shared
+    current = contract.per_service_profile()
     parts = principal.split(":")
-    if len(parts) != 6 or parts[2] != "iam":
+    if len(parts) != 6 or parts[2] != "iam" or not re.fullmatch(model.ACCOUNT_PATTERN, parts[4]):
+        return None
+    if contract.principal_mistake(current, principal, partition, home or None):
         return None
     if parts[4] in set(accounts) and (parts[5].startswith("role/") or parts[5] == "root"):
-        return model.V2
+        return current
     name = parts[5].rsplit("/", 1)[-1]
     shaped = parts[5].startswith("role/") and re.fullmatch(model.V2_ROLE_NAME_PATTERN, name)
-    return model.V2 if shaped and parts[4] != home else None
+    return current if shaped else None
 
 
 def _canonical(value: str, partition: str) -> str:
     return (
-        f"arn:{partition}:iam::{value}:root"
+        contract.account_root(partition, value)
         if re.fullmatch(model.ACCOUNT_PATTERN, value)
         else value
     )
@@ -178,7 +184,7 @@ def candidates(
     for statement in iam_policy.statements(policy):
         for value in aws_principals(statement.get("Principal")):
             arn = _canonical(value, partition)
-            profile = profile_of(arn, accounts, home)
+            profile = profile_of(arn, accounts, home, partition)
             if profile is not None:
                 found[arn] = profile
     return found
@@ -383,9 +389,10 @@ def key_findings(found: Access, policy: Mapping[str, Any], fixes: Fixes) -> list
     more than the profile needs, or a key that is not enabled."""
     sids = _listed(repr(s) for s in found.where)
     key = found.key_arn
-    if found.profile == model.V1.name:
+    profile = model.PROFILES[found.profile]
+    if profile.legacy:
         fix = (
-            fixes.revoke(model.V1, found.principal, key)
+            fixes.revoke(profile, found.principal, key)
             if _named_by(policy, found.where, found.principal)
             else f'edit statement(s) {sids} by hand: they reach it through "*" or its account'
         )
@@ -395,20 +402,20 @@ def key_findings(found: Access, policy: Mapping[str, Any], fixes: Fixes) -> list
         )
         return [Finding(V1_GRANTED, key, found.principal, message, fix)]
     findings = []
-    if found.missing and not _has_typo(policy, found.principal):
+    if found.missing and not _has_typo(policy, found.principal, key):
         findings.append(
             Finding(
                 V2_MISSING,
                 key,
                 found.principal,
                 f"the v2 grant lacks {_listed(found.missing)}",
-                fixes.grant(model.V2, found.principal, key),
+                fixes.grant(profile, found.principal, key),
             )
         )
     if found.extra:
-        findings.append(_broader(found, fixes.grant(model.V2, found.principal, key)))
+        findings.append(_broader(found, fixes.grant(profile, found.principal, key)))
     if found.state != model.KEY_STATE_ENABLED:
-        findings.append(_not_enabled(found, fixes.revoke(model.V2, found.principal, key)))
+        findings.append(_not_enabled(found, fixes.revoke(profile, found.principal, key)))
     return findings
 
 
@@ -435,20 +442,21 @@ def _not_enabled(found: Access, fix: str) -> Finding:
     )
 
 
-def _typo_statements(policy: Mapping[str, Any], principal: str) -> list[str]:
+def _typo_statements(policy: Mapping[str, Any], principal: str, key_arn: str) -> list[str]:
+    """The Allow statements on this key that name `principal` and list the ReEncrypt typo."""
     labels = []
     for index, statement in enumerate(iam_policy.statements(policy)):
-        listed = statement.get("Action", [])
-        listed = [listed] if isinstance(listed, str) else listed
-        typo = any(a.lower() == model.REENCRYPT_TYPO.lower() for a in listed)
+        if not contract.applies_to_key(statement, key_arn):
+            continue
+        typo = bool(contract.reencrypt_typos(contract.listed_actions(statement)))
         allows = statement.get("Effect") == iam_policy.ALLOW
         if typo and allows and principal in aws_principals(statement.get("Principal")):
             labels.append(iam_policy.label(statement, index))
     return labels
 
 
-def _has_typo(policy: Mapping[str, Any], principal: str) -> bool:
-    return bool(_typo_statements(policy, principal))
+def _has_typo(policy: Mapping[str, Any], principal: str, key_arn: str) -> bool:
+    return bool(_typo_statements(policy, principal, key_arn))
 
 
 def typo_findings(
@@ -459,9 +467,9 @@ def typo_findings(
     findings = []
     home = iam_policy.account_of(key.arn)
     for principal, profile in candidates(policy, accounts, key.arn.split(":")[1], home).items():
-        if profile is not model.V2:
+        if not profile.per_service_role:
             continue
-        for sid in _typo_statements(policy, principal):
+        for sid in _typo_statements(policy, principal, key.arn):
             findings.append(
                 Finding(
                     TYPO,
@@ -469,7 +477,7 @@ def typo_findings(
                     principal,
                     f"statement {sid!r} lists {model.REENCRYPT_TYPO}, which is not an action and "
                     f"grants nothing: {_listed(model.REENCRYPT_COVERS)} are not granted",
-                    fixes.grant(model.V2, principal, key.arn),
+                    fixes.grant(profile, principal, key.arn),
                 )
             )
     return findings
@@ -478,7 +486,7 @@ def typo_findings(
 def role_access_findings(found: Access) -> list[Finding]:
     """A v2-shaped role path on a key that is not enabled, or broader than the profile. (A v1
     role's path is covered by the v1-role finding: the role goes.)"""
-    if found.profile == model.V1.name:
+    if model.PROFILES[found.profile].legacy:
         return []
     role = found.where[0]
     fix = f"remove {found.key_arn} from the policies of role {role} (or narrow them)"

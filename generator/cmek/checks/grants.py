@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from cmek import iam_policy, model
+from cmek import contract, iam_policy, model
 from cmek.checks import DistDir, Problems, check, sources, tf_files, tf_runs
 from cmek.checks.cfn_templates import SAMPLE_KEY_ARNS, Scenario, scenarios
 from cmek.errors import InputError
@@ -211,9 +211,7 @@ def _v1_principal(dist: DistDir) -> str:
 
 
 def _root() -> str:
-    return model.ACCOUNT_ROOT_ARN.format(
-        partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
-    )
+    return contract.account_root(model.COMMERCIAL_PARTITION, model.EXAMPLE_ACCOUNT)
 
 
 def _key_expected(scenario: Scenario, v1: str) -> Grants:

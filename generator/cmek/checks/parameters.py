@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from cmek import model
+from cmek import contract, model
 from cmek.checks import DistDir, Problems, check, sources
 from cmek.model import Stack
 
@@ -58,9 +58,7 @@ def _spec_problems(stack: Stack, name: str, spec: Any, want: dict[str, Any]) -> 
 
 
 def _v1_principal(dist: DistDir) -> str:
-    if dist.config.profile == model.V1:
-        return dist.config.principal
-    return model.V1.principal or ""
+    return contract.principal_for(model.V1, dist.config) or ""
 
 
 @check(

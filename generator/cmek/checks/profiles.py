@@ -13,12 +13,10 @@ import json
 import re
 from collections.abc import Iterator
 
-from cmek import iam_policy, model, profiles
+from cmek import contract, iam_policy, model
 from cmek.checks import DistDir, Problem, Problems, check, sources
 from cmek.checks.links import parse
 
-# `kms:ReEncrypt` not followed by `*`, `From` or `To` (IAM action names are case-insensitive).
-_TYPO = re.compile(rf"{re.escape(model.REENCRYPT_TYPO)}(?!\*|from|to)", re.IGNORECASE)
 # A KMS action, not the service field of an ARN (`arn:aws:kms:us-east-1:...`).
 _KMS_ACTION = re.compile(r"(?<![:\w])kms:[A-Za-z*?]+")
 _ROLE_ARN = re.compile(model.ROLE_ARN_PATTERN.replace("{1,512}", "+"))
@@ -43,7 +41,7 @@ def _line(text: str, offset: int) -> int:
 )
 def reencrypt_typo(dist: DistDir) -> Problems:
     for relpath, text in _texts(dist):
-        for match in _TYPO.finditer(text):
+        for match in contract.REENCRYPT_TYPO_RE.finditer(text):
             yield Problem(
                 relpath,
                 f"{match.group()!r} is not an IAM action and grants nothing; "
@@ -62,7 +60,7 @@ def real_actions(dist: DistDir) -> Problems:
     for relpath, text in _texts(dist):
         for match in _KMS_ACTION.finditer(text):
             action = match.group()
-            if _TYPO.fullmatch(action) or iam_policy.expand_actions(action):
+            if contract.reencrypt_typos([action]) or iam_policy.expand_actions(action):
                 continue  # the typo is CMEK-PROFILE-001's finding
             yield Problem(
                 relpath, f"{action!r} matches no KMS action", line=_line(text, match.start())
@@ -75,8 +73,7 @@ def _v1_in_wrong_account(dist: DistDir) -> Problems:
             continue  # native tests pass this mistake on purpose, to see it refused
         for match in _ROLE_ARN.finditer(text):
             arn = match.group()
-            reason = profiles.principal_mistake(model.V1, arn)
-            if reason and arn.endswith(f":{profiles.V1_ROLE_RESOURCE}"):
+            if reason := contract.principal_mistake(model.V1, arn):
                 yield Problem(relpath, f"{arn} {reason}", line=_line(text, match.start()))
 
 
@@ -94,7 +91,7 @@ def _v2_principals(dist: DistDir) -> Iterator[tuple[str, str]]:
         statement = json.loads(dist.read(model.SNIPPET_FILE))
         if statement.get("Sid") == model.KEY_POLICY_V2_SID:
             yield model.SNIPPET_FILE, statement.get("Principal", {}).get("AWS", "")
-    if dist.config.profile == model.V2:
+    if dist.config.profile.per_service_role:
         yield "config", dist.config.principal
 
 
@@ -107,8 +104,5 @@ def _v2_principals(dist: DistDir) -> Iterator[tuple[str, str]]:
 def principal_mistakes(dist: DistDir) -> Problems:
     yield from _v1_in_wrong_account(dist)
     for where, principal in _v2_principals(dist):
-        if principal == model.V1.principal:
-            yield (
-                where,
-                f"v2 principal {principal} {profiles.principal_mistake(model.V2, principal)}",
-            )
+        if reason := contract.principal_mistake(model.V2, principal):
+            yield where, f"v2 principal {principal} {reason}"

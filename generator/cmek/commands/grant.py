@@ -96,8 +96,11 @@ def execute(
         text = read_policy_file(args.policy_file)
         policy = _load(text, "--policy-file")
         account = key_policy.key_account(policy)
-        principal = _principal(args, profile, key_policy.partition_of(args.principal or ""))
-        _check(operation, profile, principal, account)
+        partition = key_policy.key_partition(policy)
+        principal = _principal(
+            args, profile, partition or key_policy.partition_of(args.principal or "")
+        )
+        _check(operation, profile, principal, account, partition)
         edit = operation(policy, profile, principal, account, text)
         sys.stdout.write(edit.text)
         _notes(edit.notes)
@@ -120,12 +123,19 @@ def _principal(args: argparse.Namespace, profile: model.Profile, partition: str)
     return validate.role_arn(args.principal, "--principal", partition)
 
 
-def _check(operation, profile: model.Profile, principal: str, account: str | None) -> None:
+def _check(
+    operation,
+    profile: model.Profile,
+    principal: str,
+    account: str | None,
+    partition: str | None,
+) -> None:
+    """Grant refuses the contract's known mistakes; revoke may take any role out (the fix)."""
     from cmek.key_policy import edit as key_policy
 
     if operation is key_policy.grant:
         try:
-            key_policy.check_grantee(profile, principal, account)
+            key_policy.check_grantee(profile, principal, account, partition)
         except InputError as exc:
             raise exc.within("--principal") from None
 
@@ -182,13 +192,15 @@ def _live(args, profile: model.Profile, operation, before_write: Hook | None) ->
     if args.backup_dir is not None and not args.apply:
         raise InputError("--backup-dir needs --apply (a dry run writes nothing)")
     backup_dir = _backup_dir(args.backup_dir) if args.apply else None
-    principal = _principal(args, profile, key_policy.partition_of(key_arn))
+    partition = key_policy.partition_of(key_arn)
+    principal = _principal(args, profile, partition)
     account = iam_policy.account_of(key_arn)
-    _check(operation, profile, principal, account)
+    _check(operation, profile, principal, account, partition)
     use_aws_profile(args)
     kms = aws.client("kms", args.region or key_arn.split(":")[3], args.endpoint_url)
     text = aws.key_policy(kms, key_arn)
-    edit = operation(_load(text, f"key policy of {key_arn}"), profile, principal, account, text)
+    policy = _load(text, f"key policy of {key_arn}")
+    edit = operation(policy, profile, principal, account, text, key_arn=key_arn)
     _notes(edit.notes)
     if not edit.changed:
         return EXIT_OK

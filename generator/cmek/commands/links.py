@@ -97,11 +97,11 @@ def _principal(value: str | None, profile: model.Profile, config):
     one of the copy mistakes (the v1 role as v2's, the v1 role in another account)."""
     import dataclasses
 
-    from cmek import profiles
+    from cmek import contract
 
     if value is None:
         return config, ""
-    profiles.check_principal(profile, value, "--principal")
+    contract.check_principal(profile, value, "--principal")
     if profile.principal is None:
         return config, value
     return dataclasses.replace(config, profile=profile, principal=value), ""

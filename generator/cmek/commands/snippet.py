@@ -54,19 +54,17 @@ def run(args: argparse.Namespace) -> int:
         return command.snippet(args)
     import dataclasses
 
-    from cmek import profiles
+    from cmek import contract
     from cmek.render import snippet
 
     use_aws_profile(args, calls_aws=False)
     config = load_config(args)
     profile = cmek_version(args, config.profile.name if config.profile_chosen else None)
     if args.principal is not None:
-        principal = profiles.check_principal(profile, args.principal, "--principal")
-    elif profile == config.profile and config.profile_chosen:
-        principal = config.principal
-    elif profile.principal is not None:
-        principal = profile.principal
+        principal = contract.check_principal(profile, args.principal, "--principal")
     else:
+        principal = contract.principal_for(profile, config)
+    if principal is None:
         raise missing_role()
     config = dataclasses.replace(config, profile=profile, principal=principal)
     sys.stdout.write(snippet.render(config))

@@ -126,7 +126,7 @@ def _request(args: argparse.Namespace):
         raise missing_role()
     validate.role_arn(principal, "--principal", key.partition)
     if args.role_arn is not None:
-        if profile is not model.V1:
+        if not profile.role_in_customer_account:
             raise InputError(
                 f"--role-arn: the role flow is {model.V1.name} only; with --cmek-version "
                 f"{profile.name} the key policy names the service's role (--principal)"

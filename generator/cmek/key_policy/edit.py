@@ -18,11 +18,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cmek import iam_policy, model
+from cmek import contract, iam_policy, model
 from cmek.errors import InputError, quote
 from cmek.iam_policy import account_of, aws_principals
-
-ROOT_ARN = "arn:{partition}:iam::{account}:root"
 
 
 @dataclass(frozen=True)
@@ -38,10 +36,9 @@ class Edit:
 
 # --- Facts about principals ----------------------------------------------------------------------
 
-
-def partition_of(arn: str) -> str:
-    parts = arn.split(":")
-    return parts[1] if len(parts) > 5 else model.COMMERCIAL_PARTITION
+partition_of = contract.partition_of
+# The profile's statement as data: the contract's, under the name the checks and tests use.
+clickhouse_statement = contract.statement
 
 
 def key_account(policy: Mapping[str, Any]) -> str | None:
@@ -54,42 +51,29 @@ def key_account(policy: Mapping[str, Any]) -> str | None:
         for value in aws_principals(statement.get("Principal")):
             if re.fullmatch(model.ACCOUNT_PATTERN, value):
                 accounts.add(value)
-            elif value.startswith("arn:") and value.endswith(":root"):
+            elif value == contract.account_root(partition_of(value), account_of(value)):
                 accounts.add(account_of(value))
     return accounts.pop() if len(accounts) == 1 else None
 
 
-def check_grantee(profile: model.Profile, principal: str, account: str | None) -> None:
-    """Refuse the principals users really pasted by mistake (one line each)."""
-    if profile.name == model.V2.name and principal == model.V1.principal:
-        raise InputError(
-            f"{quote(principal)} is ClickHouse's v1 role; v2 needs the service's own encryption "
-            f"role, shown as {model.ENCRYPTION_ROLE_WHERE}"
-        )
-    if account and account_of(principal) == account:
-        v1_name = model.CLICKHOUSE_PRINCIPAL.rsplit("/", 1)[1]
-        if principal.rsplit("/", 1)[1] == v1_name:
-            raise InputError(
-                f"{quote(principal)} is the v1 role name in your own account {account}; "
-                f"ClickHouse's v1 role is {model.CLICKHOUSE_PRINCIPAL}"
-            )
-        raise InputError(
-            f"{quote(principal)} is in the key's own account {account}; ClickHouse's role "
-            "lives in a ClickHouse account"
-        )
+def key_partition(policy: Mapping[str, Any]) -> str | None:
+    """The key's partition as the policy shows it: that of an account root an Allow names."""
+    for statement in iam_policy.statements(policy):
+        for value in aws_principals(statement.get("Principal")):
+            if statement["Effect"] == iam_policy.ALLOW and value.endswith(":root"):
+                return partition_of(value)
+    return None
+
+
+def check_grantee(
+    profile: model.Profile, principal: str, account: str | None, partition: str | None = None
+) -> None:
+    """Refuse the principals users really pasted by mistake (one line each; contract's rule)."""
+    if reason := contract.principal_mistake(profile, principal, partition, account):
+        raise InputError(f"{quote(principal)} {reason}")
 
 
 # --- Statements ----------------------------------------------------------------------------------
-
-
-def clickhouse_statement(profile: model.Profile, principal: str) -> dict:
-    """The profile's key-policy statement, in the shape every artifact uses (render.policies),
-    under the profile's own Sid."""
-    from cmek.render import policies
-
-    built = json.loads(policies.clickhouse_key_statement(profile, principal).to_json())
-    built["Sid"] = profile.key_policy_sid
-    return {key: built[key] for key in ("Sid", "Effect", "Principal", "Action", "Resource")}
 
 
 def _names(statement: Mapping[str, Any], principal: str) -> bool:
@@ -132,10 +116,10 @@ def check_manageable(policy: dict, account: str | None) -> None:
     action = model.PUT_KEY_POLICY_ACTION
     candidates = set()
     if account:
-        candidates.add(ROOT_ARN.format(partition=_partition(policy), account=account))
+        candidates.add(contract.account_root(_partition(policy), account))
     for statement in iam_policy.statements(policy):
         for value in aws_principals(statement.get("Principal")):
-            arn = ROOT_ARN.format(partition=_partition(policy), account=value)
+            arn = contract.account_root(_partition(policy), value)
             named = arn if re.fullmatch(model.ACCOUNT_PATTERN, value) else value
             if named != iam_policy.ANY and (account is None or account_of(named) == account):
                 candidates.add(named)
@@ -182,12 +166,10 @@ def diff(before: dict, after: dict, name: str) -> str:
 def _typo_notes(policy: dict) -> list[str]:
     notes = []
     for index, statement in enumerate(iam_policy.statements(policy)):
-        actions = statement.get("Action", [])
-        if model.REENCRYPT_TYPO in ([actions] if isinstance(actions, str) else actions):
+        if contract.reencrypt_typos(contract.listed_actions(statement)):
             notes.append(
                 f"warning: statement {quote(iam_policy.label(statement, index))} lists "
-                f"{model.REENCRYPT_TYPO}, which is not an action and grants nothing; "
-                f"{model.REENCRYPT_ACTIONS[0]} covers {' and '.join(model.REENCRYPT_COVERS)}"
+                f"{contract.typo_note()}"
             )
     return notes
 
@@ -218,6 +200,7 @@ def grant(
     principal: str,
     account: str | None,
     text: str | None = None,
+    key_arn: str | None = None,
 ) -> Edit:
     """The policy with exactly the profile's actions granted to `principal`, in one write.
 
@@ -225,18 +208,20 @@ def grant(
     a grant broader than the profile narrowed: `_repaired`), so one `cmek grant` turns any grant of
     the principal into the profile's without a moment where the principal has less than before.
     Unchanged when nothing needed repair and Allow statements already name the principal (or "*")
-    for every action, whatever their Sid. `text` is the original document, returned as it was when
-    nothing changes.
+    for every action, whatever their Sid, on this key (`contract.applies_to_key`: a statement
+    scoped to another key grants nothing here). `text` is the original document, returned as it
+    was when nothing changes.
     """
-    check_grantee(profile, principal, account)
+    check_grantee(profile, principal, account, partition_of(key_arn or "") if key_arn else None)
     sid = profile.key_policy_sid
     notes: list[str] = []
     statements = _repaired(iam_policy.statements(policy), profile, principal, notes)
     current = _document(policy, statements) if notes else policy
     owned = [i for i, s in enumerate(statements) if s.get("Sid") == sid]
     actions = iam_policy.real_actions(profile.actions)
-    allows = _document(policy, [s for s in statements if s["Effect"] == iam_policy.ALLOW])
-    grants = iam_policy.evaluate(allows, principal, actions).values()
+    allows = [s for s in statements if s["Effect"] == iam_policy.ALLOW]
+    on_key = contract.key_statements(_document(policy, allows), key_arn)
+    grants = iam_policy.evaluate(on_key, principal, actions).values()
     if all(g.allowed and g.via == iam_policy.VIA_PRINCIPAL for g in grants):
         if not notes:
             by = ", ".join(quote(s) for s in dict.fromkeys(s for g in grants for s in g.statements))
@@ -309,15 +294,10 @@ def _repaired(
 def _without_typo(statement: dict) -> dict:
     """The statement with `kms:ReEncrypt` (any case) replaced by `kms:ReEncrypt*`; the statement
     itself when it has no typo."""
-    listed = statement.get("Action", [])
-    listed = [listed] if isinstance(listed, str) else list(listed)
-    if not any(a.lower() == model.REENCRYPT_TYPO.lower() for a in listed):
+    listed = contract.listed_actions(statement)
+    if not contract.reencrypt_typos(listed):
         return statement
-    fixed = [
-        model.REENCRYPT_ACTIONS[0] if a.lower() == model.REENCRYPT_TYPO.lower() else a
-        for a in listed
-    ]
-    return {**copy.deepcopy(statement), "Action": list(dict.fromkeys(fixed))}
+    return {**copy.deepcopy(statement), "Action": contract.without_reencrypt_typo(listed)}
 
 
 def _extra(statement: dict, principal: str, profile: model.Profile) -> tuple[str, ...]:
@@ -358,6 +338,7 @@ def revoke(
     principal: str,
     account: str | None,
     text: str | None = None,
+    key_arn: str | None = None,
 ) -> Edit:
     """The policy with `principal` taken out of every Allow statement that names it: out of the
     list where it shares a statement, the statement removed where it was alone. Grants that reach
@@ -378,7 +359,8 @@ def revoke(
     after = _document(policy, new) if notes else policy
     if not notes:
         notes.append(f"unchanged: no Allow statement names {principal}")
-    notes.extend(_still_granted(after, principal, iam_policy.real_actions(profile.actions)))
+    on_key = contract.key_statements(after, key_arn)
+    notes.extend(_still_granted(on_key, principal, iam_policy.real_actions(profile.actions)))
     return _finish(policy, after, text, notes, account)
 
 

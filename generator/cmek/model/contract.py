@@ -57,6 +57,12 @@ class Profile:
     # statements, and let `cmek revoke --profile v1` drop v1's without touching v2's. The seed's
     # own Sid has spaces: legal in a key policy (not in an IAM identity policy).
     key_policy_sid: str
+    # Each service has its own role in a ClickHouse account, which the user must give (v2): the
+    # templates take it as a parameter and a shared principal of another profile is a mistake.
+    per_service_role: bool = False
+    # The key may be reached through a role in the customer's account that ClickHouse assumes (v1's
+    # role flow: `verify-key --role-arn`, the audit's role paths, the v1 templates' role).
+    role_in_customer_account: bool = False
 
 
 V1 = Profile(
@@ -66,6 +72,7 @@ V1 = Profile(
     actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + GENERATE_DATA_KEY_ACTIONS + READ_KEY_ACTIONS,
     legacy=True,
     key_policy_sid="Allow ClickHouse Access",
+    role_in_customer_account=True,
     summary=(
         "One shared ClickHouse principal, granted on the key or through a role in your account. "
         "ClickHouse no longer uses it: services not moved to v2 by the end of v1 were moved to "
@@ -79,6 +86,7 @@ V2 = Profile(
     actions=ENCRYPT_ACTIONS + DECRYPT_ACTIONS + REENCRYPT_ACTIONS + DESCRIBE_KEY_ACTIONS,
     legacy=False,
     key_policy_sid="Allow ClickHouse encryption role",
+    per_service_role=True,
     summary=(
         "Each service's own encryption role (an IAM role in a ClickHouse account, one per "
         "service) is named in the key policy."

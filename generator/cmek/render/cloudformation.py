@@ -31,7 +31,7 @@ from troposphere import (
     kms,
 )
 
-from cmek import model
+from cmek import contract, model
 from cmek.config import Config
 from cmek.model import Mode, Param, Stack
 from cmek.render import policies
@@ -111,7 +111,7 @@ def build(stack: Stack, config: Config) -> Template:
 
 # --- Parameters ---------------------------------------------------------------------------------
 def _parameters(stack: Stack, config: Config) -> dict[str, Parameter]:
-    if stack.profile == model.V2:
+    if stack.profile.per_service_role:
         return {model.PARAM_ENCRYPTION_ROLE_ARN: _encryption_role(required=True)}
     params: dict[str, Parameter] = {}
     if stack.combined:
@@ -124,7 +124,7 @@ def _parameters(stack: Stack, config: Config) -> dict[str, Parameter]:
     params[Param.CLICKHOUSE_ROLE] = _param(
         Param.CLICKHOUSE_ROLE,
         Type="String",
-        Default=config.principal if config.profile == stack.profile else stack.profile.principal,
+        Default=contract.principal_for(stack.profile, config),
         AllowedPattern=model.ROLE_ARN_PATTERN,
         ConstraintDescription=model.ROLE_ARN_CONSTRAINT,
     )
@@ -302,11 +302,7 @@ def _key_policy(stack: Stack, switchable: bool) -> PolicyDocument | dict:
     statement when EncryptionRoleArn is set, and drops its v1 statement when KeepV1Access=false;
     with the defaults it is exactly the v1 key policy."""
     root = policies.account_root_statement(
-        Sub(
-            model.ACCOUNT_ROOT_ARN.format(
-                partition="${AWS::Partition}", account="${AWS::AccountId}"
-            )
-        )
+        Sub(contract.account_root("${AWS::Partition}", "${AWS::AccountId}"))
     )
     own = policies.clickhouse_key_statement(
         stack.profile, Ref(model.PRINCIPAL_PARAMS[stack.profile.name])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from cmek import model
+from cmek import contract, model
 from cmek.config import Config
 from cmek.render import links, templating
 
@@ -45,7 +45,7 @@ def render(config: Config, files: dict[str, str]) -> str:
             version=model.VERSION,
             v1=model.V1,
             v2=model.V2,
-            v1_principal=config.principal if config.profile == model.V1 else model.V1.principal,
+            v1_principal=contract.principal_for(model.V1, config),
             v2_stack=model.STACK_V2_NEW_KEY,
             v1_stacks=[s for s in model.STACKS if s.profile == model.V1],
             stack_params=stack_params,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from urllib.parse import quote
 
-from cmek import model, profiles, validate
+from cmek import contract, model, validate
 from cmek.config import Config
 from cmek.model import Mode, Param, Profile, Stack
 from cmek.render.dist_json import to_json
@@ -48,7 +48,7 @@ class StackInputs:
             validate.key_arns(list(self.key_arns), "key ARNs")
         validate.external_id(self.external_id, "external ID")
         if self.encryption_role_arn:
-            profiles.check_principal(model.V2, self.encryption_role_arn, "encryption role ARN")
+            contract.check_principal(model.V2, self.encryption_role_arn, "encryption role ARN")
 
 
 def quick_create_url(
@@ -67,18 +67,16 @@ def quick_create_url(
 def principal(profile: Profile, config: Config, inputs: StackInputs) -> str:
     """The principal a `profile` template's links pre-fill ("" for none): the config's when it
     is that profile's, else the profile's own (v1) or the given encryption role (v2)."""
-    if profile == model.V2 and inputs.encryption_role_arn:
+    if profile.per_service_role and inputs.encryption_role_arn:
         return inputs.encryption_role_arn
-    if config.profile == profile:
-        return config.principal
-    return profile.principal or ""
+    return contract.principal_for(profile, config) or ""
 
 
 def link_params(stack: Stack, mode: Mode, config: Config, inputs: StackInputs) -> dict[str, str]:
     """The `param_` values of one link, in the order ClickHouse's published link uses."""
     params: dict[str, str] = {}
     role = principal(stack.profile, config, inputs)
-    if stack.profile == model.V2:
+    if stack.profile.per_service_role:
         if role:
             params[model.PARAM_ENCRYPTION_ROLE_ARN] = role
         return params

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from cmek import model
+from cmek import contract, model
 from cmek.config import Config
 from cmek.model import TfModule, TfOutput, TfVar
 from cmek.render.hcl import Hcl, hcl_string, hcl_value
@@ -91,7 +91,7 @@ def v1_principal(config: Config) -> str:
 
     A v2 config names one service's role; that is never a default for the legacy profile.
     """
-    return config.principal if config.profile is model.V1 else model.CLICKHOUSE_PRINCIPAL
+    return contract.principal_for(model.V1, config) or ""
 
 
 def _names(values: tuple[str, ...] | list[str]) -> Hcl:

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from cmek import iam_policy, model
+from cmek import contract, iam_policy, model
 from cmek.errors import InputError, quote
 from cmek.iam_policy import account_of
 
@@ -190,20 +190,28 @@ def _region_check(request: Request) -> Check:
 
 
 def _principal_checks(request: Request) -> list[Check]:
-    """The mistake customers made moving to v2: granting the retired v1 role instead of the
-    service's own encryption role."""
-    if request.profile.principal is None and request.principal == model.V1.principal:
+    """The mistakes customers made (the contract's one rule): the retired v1 role instead of the
+    service's own encryption role, the v1 role's name in another account, a role of another
+    partition or of the key's own account."""
+    key = request.key
+    if reason := contract.principal_mistake(
+        request.profile, request.principal, key.partition, key.account
+    ):
         return [
             Check(
                 "principal",
                 FAIL,
-                f"{request.principal} is the retired v1 role, not a service's encryption role",
-                fix=(
-                    f"Use the service's encryption role, shown as {model.ENCRYPTION_ROLE_WHERE}.",
-                ),
+                f"{request.principal} {reason}",
+                fix=(_principal_fix(request.profile),),
             )
         ]
     return []
+
+
+def _principal_fix(profile: model.Profile) -> str:
+    if profile.per_service_role or profile.principal is None:
+        return f"Use the service's encryption role, shown as {model.ENCRYPTION_ROLE_WHERE}."
+    return f"Use ClickHouse's {profile.name} role, {profile.principal}."
 
 
 def _missing_key_check(request: Request, reason: str) -> Check:
@@ -349,7 +357,7 @@ def key_policy_checks(request: Request, policy_text: str | None, key_arn: str) -
     account_counts = request.role_arn is not None or foreign
     actions = iam_policy.real_actions(request.profile.actions)
     grants = iam_policy.evaluate(policy, subject, actions, key_arn)
-    root = f"arn:{request.key.partition}:iam::{request.key.account}:root"
+    root = contract.account_root(request.key.partition, request.key.account)
     root_grants = iam_policy.evaluate(policy, root, grants, key_arn)
     fix = _key_policy_fix(request, key_arn)
     typo = _typo_note(policy)
@@ -463,9 +471,7 @@ def _explain_missing(
 
 def _typo_note(policy: Mapping[str, Any]) -> str:
     for index, statement in enumerate(iam_policy.statements(policy)):
-        actions = statement.get("Action", [])
-        listed = [actions] if isinstance(actions, str) else actions
-        if any(a.lower() == model.REENCRYPT_TYPO.lower() for a in listed):
+        if contract.reencrypt_typos(contract.listed_actions(statement)):
             name = iam_policy.label(statement, index)
             return (
                 f"Statement {name!r} lists {model.REENCRYPT_TYPO}, which is not an IAM action and "
@@ -479,7 +485,7 @@ def _key_policy_fix(request: Request, key_arn: str) -> tuple[str, ...]:
     from cmek.render import policies, snippet
 
     if request.role_arn:
-        root = f"arn:{request.key.partition}:iam::{request.key.account}:root"
+        root = contract.account_root(request.key.partition, request.key.account)
         return (
             "Let IAM policies of the key's account grant access, as AWS's default key policy "
             f"does (or name {request.role_arn} in a statement):\n"
