@@ -379,3 +379,15 @@ def test_malformed_documents_are_one_line_input_errors(document, message):
     with pytest.raises(InputError, match=message) as info:
         iam_policy.load(document)
     assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_a_bare_account_names_the_account_in_the_callers_partition():
+    # A bare account id in a key policy means that account's root in the key's own partition
+    # (IAM User Guide, "AWS account principals"); before, it was read as commercial AWS only.
+    policy = key_policy(allow({"AWS": "111122223333"}, "kms:Decrypt", Sid="Account"))
+    china_role = "arn:aws-cn:iam::111122223333:role/reader"
+    assert one(policy, china_role, "kms:Decrypt").via == iam_policy.VIA_ACCOUNT
+    gov_root_only = key_policy(
+        allow({"AWS": "arn:aws-us-gov:iam::111122223333:root"}, "kms:Decrypt", Sid="Gov")
+    )
+    assert not one(gov_root_only, china_role, "kms:Decrypt").allowed

@@ -287,12 +287,23 @@ class _Identity:
     # The role's session ARN prefix when a role ARN was given: AWS evaluates its sessions.
     sessions: str = ""
 
+    @property
+    def roots(self) -> frozenset[str]:
+        """The spellings that name the caller's account: its root ARN, and a bare account id
+        (which a policy means in its own partition, the only one its key can be used from)."""
+        return frozenset({self.root, _bare_account(self.root.split(":")[4])} if self.root else ())
+
+
+def _bare_account(account: str) -> str:
+    return f"account:{account}"
+
 
 def _canonical(value: str) -> str:
-    """One spelling per principal: a bare account id is its root ARN, and a role ARN drops its
-    path (a role's name is unique in its account, and a session ARN carries only the name)."""
+    """One spelling per principal: a bare account id is the account in any partition (it is not an
+    ARN), and a role ARN drops its path (a role's name is unique in its account, and a session ARN
+    carries only the name)."""
     if _ACCOUNT_RE.fullmatch(value):
-        return f"arn:aws:iam::{value}:root"
+        return _bare_account(value)
     match = _ARN_RE.fullmatch(value)
     if match and match["service"] == "iam" and match["resource"].startswith("role/"):
         name = match["resource"].rsplit("/", 1)[1]
@@ -313,6 +324,8 @@ def _identity(principal: str) -> _Identity:
         own.add(f"arn:{partition}:iam::{account}:role/{parts[1]}")
     elif match["service"] == "iam" and parts[0] == "role":
         sessions = f"arn:{partition}:sts::{account}:assumed-role/{parts[-1]}/"
+    elif match["resource"] == "root":
+        own.add(_bare_account(account))
     return _Identity(frozenset(own), f"arn:{partition}:iam::{account}:root", sessions)
 
 
@@ -334,7 +347,7 @@ def _principal_via(statement: Mapping[str, Any], identity: _Identity) -> str:
     values = _principal_values(statement["Principal"])
     if ANY in values or identity.own & values:
         return VIA_PRINCIPAL
-    if identity.root in values:
+    if identity.roots & values:
         return VIA_ACCOUNT
     return ""
 
@@ -346,7 +359,7 @@ def _not_principal_via(listed: frozenset[str], identity: _Identity) -> str:
     spares that session name only, so the statement may still apply (`_VIA_OTHER_SESSIONS`)."""
     if ANY in listed:
         return ""
-    if not (identity.own | {identity.root}) - {""} <= listed:
+    if not identity.own <= listed or (identity.root and not identity.roots & listed):
         return VIA_PRINCIPAL
     if not identity.sessions:
         return ""
