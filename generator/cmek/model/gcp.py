@@ -77,6 +77,12 @@ EXAMPLE_GCP_SERVICE_ACCOUNT = "encryption-sa@clickhouse-example.iam.gserviceacco
 # The rotation period the docs show (90 days).
 EXAMPLE_GCP_ROTATION_PERIOD = "7776000s"
 
+# --- Placeholders: where the customer's own values go until typed (the page, the docs) ----------
+GCP_SERVICE_ACCOUNT_PLACEHOLDER = "YOUR_ENCRYPTION_SERVICE_ACCOUNT"
+GCP_KEY_PATH_PLACEHOLDER = GCP_KEY_PATH_FORM.format(
+    project="YOUR_PROJECT_ID", location="YOUR_REGION", key_ring="YOUR_KEY_RING", key="YOUR_KEY"
+)
+
 # --- The gcloud commands the customer runs (snippet, verify-key fixes, the page) ----------------
 GCLOUD_ADD_BINDING = "gcloud kms keys add-iam-policy-binding"
 GCLOUD_DESCRIBE = "gcloud kms keys describe"
