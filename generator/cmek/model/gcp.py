@@ -18,6 +18,11 @@ GCP_MEMBER_PREFIX = "serviceAccount:"
 GCP_ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 GCP_VIEWER_ROLE = "roles/cloudkms.viewer"
 GCP_ROLES: tuple[str, ...] = (GCP_ENCRYPTER_DECRYPTER_ROLE, GCP_VIEWER_ROLE)
+# Their titles in Google Cloud's console, as ClickHouse's guide names them (the docs and the page).
+GCP_ROLE_TITLES: dict[str, str] = {
+    GCP_ENCRYPTER_DECRYPTER_ROLE: "Cloud KMS CryptoKey Encrypter/Decrypter",
+    GCP_VIEWER_ROLE: "Cloud KMS Viewer",
+}
 # Roles that grant only half of the first one (ClickHouse's PR #298 example grants these two
 # separately): either alone is not enough; both together equal the combined role.
 GCP_ENCRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypter"

@@ -132,7 +132,7 @@ def section(gcp_data: dict[str, Any]) -> dict[str, Any]:
         "example_email": model.EXAMPLE_GCP_SERVICE_ACCOUNT,
         "example_key_path": model.EXAMPLE_GCP_KEY_PATH,
         "location_rule": model.GCP_KEY_LOCATION_RULE,
-        "roles": model.GCP_ROLES,
+        "roles": {role: model.GCP_ROLE_TITLES[role] for role in model.GCP_ROLES},
         "iam_member_resource": model.GOOGLE_KMS_IAM_MEMBER_RESOURCE,
         "grant_readme": f"{model.GcpTfModule.GRANT.path}/README.md",
         "key_readme": f"{model.GcpTfModule.KEY.path}/README.md",
