@@ -7,6 +7,7 @@ script needs is data rendered here from the same functions `cmek links`, `cmek s
 order, the role's slot marked; the statement, the Terraform block and the grant command split
 around the role. The script only fills in the region and the role (URL-encoded exactly like
 `urllib.parse.quote(v, safe=":/,")`), so its links equal `cmek links` for the same inputs.
+The Google Cloud section, between AWS v2 and legacy v1, comes from `page_gcp`.
 """
 
 from __future__ import annotations
