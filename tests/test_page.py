@@ -26,6 +26,7 @@ import hcl2
 import pytest
 from cmek import cli, model
 from cmek.config import Config
+from cmek.gcp import snippet as gcp_snippet
 from cmek.render import links, page
 
 CHROMIUM = "/usr/bin/chromium"
@@ -47,6 +48,33 @@ BAD_ROLES = {
     "arn:aws:iam::111122223333:role/has space": "role name",
     "arn:aws-cn:iam::111122223333:role/x": "partition aws-cn",
     "arn:aws:iam::111122223333:role/prod-kms-request-role": "account 111122223333",
+}
+# Google Cloud: a user-managed and a Google-managed service account, and keys with every symbol
+# the names allow (a multi-region location, `_` and `-` in the names, upper case in the key's).
+GCP_EMAILS = (
+    "encryption-sa@ch-prod-eu.iam.gserviceaccount.com",
+    "service-123456789012@gcp-sa-cloudkms.iam.gserviceaccount.com",
+)
+GCP_KEYS = (
+    "projects/acme-data-1/locations/europe-west4/keyRings/clickhouse/cryptoKeys/tde_key-1",
+    "projects/p-12345/locations/us/keyRings/Ring_A-9/cryptoKeys/K",
+)
+BAD_GCP_EMAILS = {
+    "alice": "not an e-mail",
+    f"serviceAccount:{GCP_EMAILS[0]}": "without serviceAccount:",
+    "Encryption-SA@ch-prod-eu.iam.gserviceaccount.com": "lower case",
+    "alice@example.com": "not a service account",
+    "-sa@ch-prod-eu.iam.gserviceaccount.com": "before @",
+}
+BAD_GCP_KEYS = {
+    "clickhouse-cmek": "not a key's resource path",
+    "projects/acme-data-1/locations/europe-west4/keyRings/clickhouse": "key ring, not a key",
+    f"{GCP_KEYS[0]}/cryptoKeyVersions/1": "remove /cryptoKeyVersions/1",
+    f"//cloudkms.googleapis.com/{GCP_KEYS[0]}": "remove what comes before",
+    GCP_KEYS[0].replace("keyRings", "keyrings"): "must read keyRings/",
+    GCP_KEYS[0].replace("acme-data-1", "123456789012"): "project ID",
+    GCP_KEYS[0].replace("europe-west4", "Europe-West4"): "location",
+    GCP_KEYS[0].replace("tde_key-1", "tde key"): "names may hold only",
 }
 
 
@@ -201,7 +229,7 @@ def test_page_lists_every_other_files_sha256_as_the_manifest_does(built: Path) -
 
 # --- In the browser ------------------------------------------------------------------------------
 def test_script_runs_under_the_csp_with_no_error_or_violation(loaded: Loaded) -> None:
-    for profile in ("v2", "v1"):
+    for profile in ("v2", "gcp", "v1"):
         assert loaded.page.is_visible(f"#{profile}-form")
     # A fresh page shows `cmek links` with no principal: v2 without a role, v1 with its own.
     assert loaded.hrefs("v2") == expected_links(model.V2, page.DEFAULT_REGION, "")
@@ -349,6 +377,8 @@ def test_without_javascript_every_region_has_working_default_links(
                 f"#{profile.name}-region option", "els => els.map(e => e.value)"
             )
             assert options == list(offered)
+        assert tab.text_content("#gcp-commands") == placeholder_snippet()
+        assert tab.is_visible("#gcp-grant") and not tab.is_visible("#gcp-copy-grant")
     finally:
         ctx.close()
 
@@ -359,9 +389,11 @@ def test_keyboard_order_labels_and_visible_focus(loaded: Loaded) -> None:
         assert tab.query_selector(f"label[for='{control.get_attribute('id')}']")
     assert tab.query_selector_all("[tabindex]") == []
     loaded.set_role("v2", ROLES[0])
+    tab.fill("#gcp-principal", GCP_EMAILS[0])
+    tab.fill("#gcp-key", GCP_KEYS[0])
     tab.focus("#v2-region")
     order = ["v2-region"]
-    for _ in range(6):
+    for _ in range(13):
         tab.keyboard.press("Tab")
         order.append(tab.evaluate("document.activeElement.id"))
         outline = tab.evaluate("getComputedStyle(document.activeElement).outlineWidth")
@@ -373,6 +405,13 @@ def test_keyboard_order_labels_and_visible_focus(loaded: Loaded) -> None:
         "v2-copy-statement",
         "v2-copy-grant",
         "v2-copy-terraform",
+        "gcp-principal",
+        "gcp-key",
+        "gcp-copy-commands",
+        "gcp-grant-readme",
+        "gcp-copy-grant",
+        "gcp-key-readme",
+        "gcp-copy-key-module",
         "v1-region",
     ]
 
@@ -381,6 +420,9 @@ def test_phone_width_has_no_horizontal_scroll_and_screenshots(loaded: Loaded) ->
     ARTIFACTS.mkdir(exist_ok=True)
     loaded.set_role("v2", ROLES[1])
     loaded.set_role("v1", "not-an-arn")
+    loaded.page.fill("#gcp-principal", GCP_EMAILS[1])
+    loaded.page.fill("#gcp-key", f"{GCP_KEYS[0]}/cryptoKeyVersions/1")
+    assert "remove" in gcp_message(loaded, "key")
     loaded.page.screenshot(path=ARTIFACTS / "page-desktop.png", full_page=True)
     loaded.page.set_viewport_size({"width": 375, "height": 812})
     widths = loaded.page.evaluate(
@@ -388,3 +430,128 @@ def test_phone_width_has_no_horizontal_scroll_and_screenshots(loaded: Loaded) ->
     )
     assert widths[0] <= widths[1] == 375
     loaded.page.screenshot(path=ARTIFACTS / "page-phone.png", full_page=True)
+
+
+# --- Google Cloud ------------------------------------------------------------------------------
+def placeholder_snippet() -> str:
+    return gcp_snippet.render(model.GCP_KEY_PATH_PLACEHOLDER, model.GCP_SERVICE_ACCOUNT_PLACEHOLDER)
+
+
+def gcp_message(loaded: Loaded, field: str) -> str:
+    return loaded.page.text_content(f"#gcp-{field}-msg") or ""
+
+
+def _mutations(valid: tuple[str, ...], invalid: list[str], rng: random.Random) -> list[str]:
+    """400 strings, each a valid or invalid seed (even odds) with up to two characters inserted
+    or deleted."""
+    alphabet = "abzAZ09-_.@/: "
+    samples = []
+    for _ in range(400):
+        text = list(rng.choice(valid if rng.random() < 0.5 else invalid))
+        for _ in range(rng.randint(0, 2)):
+            if rng.random() < 0.5:
+                text.insert(rng.randint(0, len(text)), rng.choice(alphabet))
+            else:
+                del text[rng.randrange(len(text))]
+        samples.append("".join(text))
+    return samples
+
+
+def test_the_gcp_patterns_read_the_same_in_javascript(loaded: Loaded) -> None:
+    rng = random.Random(18)
+    emails = [GCP_EMAILS[0].replace("encryption-sa", "a" * n) for n in (62, 63, 64)]
+    emails += [" " + GCP_EMAILS[0], GCP_EMAILS[0] + "\n"]
+    emails += _mutations(GCP_EMAILS, list(BAD_GCP_EMAILS), rng)
+    keys = [GCP_KEYS[1].replace("/K", "/" + "k" * n) for n in (63, 64)]
+    keys += [GCP_KEYS[0] + "\n", "/" + GCP_KEYS[0]]
+    keys += _mutations(GCP_KEYS, list(BAD_GCP_KEYS), rng)
+    for column, (samples, pattern) in enumerate(
+        ((emails, model.GCP_SERVICE_ACCOUNT_PATTERN), (keys, model.GCP_KEY_PATH_PATTERN))
+    ):
+        pairs = [[s, s] for s in samples]
+        in_js = loaded.page.evaluate("ps => ps.map(window.cmekPage.gcpMatches)", pairs)
+        in_python = [bool(re.fullmatch(pattern, s)) for s in samples]
+        assert [row[column] for row in in_js] == in_python
+        assert 50 < sum(in_python) < len(samples) - 50, column
+
+
+def test_the_gcp_fields_refuse_exactly_what_the_cli_refuses_and_say_why(loaded: Loaded) -> None:
+    for field, values, other in (
+        ("Email", [*BAD_GCP_EMAILS, *GCP_EMAILS], ("--key", GCP_KEYS[0])),
+        ("KeyPath", [*BAD_GCP_KEYS, *GCP_KEYS], ("--principal", GCP_EMAILS[0])),
+    ):
+        js = loaded.page.evaluate(f"vs => vs.map(window.cmekPage.gcp{field}Problem)", values)
+        flag = "--principal" if field == "Email" else "--key"
+        bad = BAD_GCP_EMAILS if field == "Email" else BAD_GCP_KEYS
+        for value, why in zip(values, js, strict=True):
+            code = cli.main(["snippet", "--cloud", "gcp", f"{flag}={value}", *other])
+            assert (why == "") == (code == 0), (value, why)
+            if value in bad:
+                assert bad[value] in why, (value, why)
+
+
+def test_a_fresh_page_shows_the_gcp_snippet_with_the_placeholders(loaded: Loaded) -> None:
+    assert loaded.page.text_content("#gcp-commands") == placeholder_snippet()
+    for what in ("commands", "grant", "key-module"):
+        assert loaded.page.is_disabled(f"#gcp-copy-{what}")
+    for text in (loaded.page.text_content("#gcp-grant"), placeholder_snippet()):
+        assert model.GCP_SERVICE_ACCOUNT_PLACEHOLDER in text
+
+
+def test_typed_gcp_values_give_what_cmek_snippet_prints(loaded: Loaded) -> None:
+    from playwright.sync_api import expect
+
+    tab = loaded.page
+    for email, key in zip(GCP_EMAILS, GCP_KEYS, strict=True):
+        tab.fill("#gcp-principal", f" {email} ")
+        tab.fill("#gcp-key", key)
+        printed = cli_out("snippet", "--cloud", "gcp", "--principal", email, "--key", key)
+        assert tab.text_content("#gcp-commands") == printed
+    tab.click("#gcp-copy-commands")
+    expect(tab.locator("#gcp-copy-commands + .copied")).to_have_text("Copied.")
+    assert tab.evaluate("navigator.clipboard.readText()") == printed
+    # A malformed value is explained, marked invalid, and changes nothing below.
+    tab.fill("#gcp-principal", "alice@example.com")
+    assert "not a service account" in gcp_message(loaded, "principal")
+    assert tab.get_attribute("#gcp-principal", "aria-invalid") == "true"
+    tab.fill("#gcp-key", "projects/acme-data-1/locations/europe-west4/keyRings/clickhouse")
+    assert "key ring, not a key" in gcp_message(loaded, "key")
+    assert tab.text_content("#gcp-commands") == printed
+    # Cleared fields bring the placeholders back and disable copying.
+    tab.fill("#gcp-principal", "")
+    tab.fill("#gcp-key", "")
+    assert tab.text_content("#gcp-commands") == placeholder_snippet()
+    assert tab.is_disabled("#gcp-copy-commands") and gcp_message(loaded, "key") == ""
+
+
+@pytest.mark.parametrize(
+    ("block", "module"),
+    [("grant", model.GcpTfModule.GRANT), ("key-module", model.GcpTfModule.KEY)],
+    ids=["grant", "key"],
+)
+def test_gcp_module_blocks_set_the_modules_required_variables(
+    loaded: Loaded, built: Path, block: str, module: model.GcpTfModule
+) -> None:
+    loaded.page.fill("#gcp-principal", GCP_EMAILS[1])
+    loaded.page.fill("#gcp-key", GCP_KEYS[1])
+    text = loaded.page.text_content(f"#gcp-{block}")
+    (body,) = hcl2.loads(text)["module"][0].values()
+    got = {k: v.strip('"') for k, v in body.items() if not k.startswith("__")}
+    declared = hcl2.loads((built / module.path / "variables.tf").read_text())["variable"]
+    specs = {next(iter(v)).strip('"'): next(iter(v.values())) for v in declared}
+    required = {name for name, spec in specs.items() if "default" not in spec}
+    assert required <= set(got) - {"source"} <= set(specs)
+    assert (built / model.PAGE_FILE).parent.joinpath(got["source"], "main.tf").is_file()
+    _, project, _, location, _, ring, _, key = GCP_KEYS[1].split("/")
+    V = model.GcpTfVar
+    expected = {
+        V.SERVICE_ACCOUNT_EMAIL: GCP_EMAILS[1],
+        V.CRYPTO_KEY_ID: GCP_KEYS[1],
+        V.PROJECT_ID: project,
+        V.LOCATION: location,
+        V.KEY_RING_NAME: ring,
+        V.KEY_NAME: key,
+    }
+    assert {k: v for k, v in got.items() if k != "source"} == {
+        var.value: value for var, value in expected.items() if var.value in got
+    }

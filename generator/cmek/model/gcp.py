@@ -18,6 +18,11 @@ GCP_MEMBER_PREFIX = "serviceAccount:"
 GCP_ENCRYPTER_DECRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 GCP_VIEWER_ROLE = "roles/cloudkms.viewer"
 GCP_ROLES: tuple[str, ...] = (GCP_ENCRYPTER_DECRYPTER_ROLE, GCP_VIEWER_ROLE)
+# Their titles in Google Cloud's console, as ClickHouse's guide names them (the docs and the page).
+GCP_ROLE_TITLES: dict[str, str] = {
+    GCP_ENCRYPTER_DECRYPTER_ROLE: "Cloud KMS CryptoKey Encrypter/Decrypter",
+    GCP_VIEWER_ROLE: "Cloud KMS Viewer",
+}
 # Roles that grant only half of the first one (ClickHouse's PR #298 example grants these two
 # separately): either alone is not enough; both together equal the combined role.
 GCP_ENCRYPTER_ROLE = "roles/cloudkms.cryptoKeyEncrypter"
@@ -76,6 +81,12 @@ EXAMPLE_GCP_KEY_PATH = GCP_KEY_PATH_FORM.format(
 EXAMPLE_GCP_SERVICE_ACCOUNT = "encryption-sa@clickhouse-example.iam.gserviceaccount.com"
 # The rotation period the docs show (90 days).
 EXAMPLE_GCP_ROTATION_PERIOD = "7776000s"
+
+# --- Placeholders: where the customer's own values go until typed (the page, the docs) ----------
+GCP_SERVICE_ACCOUNT_PLACEHOLDER = "YOUR_ENCRYPTION_SERVICE_ACCOUNT"
+GCP_KEY_PATH_PLACEHOLDER = GCP_KEY_PATH_FORM.format(
+    project="YOUR_PROJECT_ID", location="YOUR_REGION", key_ring="YOUR_KEY_RING", key="YOUR_KEY"
+)
 
 # --- The gcloud commands the customer runs (snippet, verify-key fixes, the page) ----------------
 GCLOUD_ADD_BINDING = "gcloud kms keys add-iam-policy-binding"

@@ -25,6 +25,36 @@ def _region_links(config: Config) -> tuple[dict[str, dict[str, str]], dict[str, 
     return combined, v2
 
 
+def _gcp() -> dict[str, object]:
+    """The Google Cloud steps' facts: roles, where the service account is shown, the modules."""
+    G = model.GcpTfModule
+    return {
+        "titles": model.GCP_ROLE_TITLES,
+        "where": (
+            f'"{model.ENCRYPTION_SERVICE_ACCOUNT_CONSOLE_FIELD}" in '
+            f"{model.ENCRYPTION_PRINCIPAL_CONSOLE_PLACE}"
+        ),
+        "location_rule": model.GCP_KEY_LOCATION_RULE,
+        "add_binding": model.GCLOUD_ADD_BINDING,
+        "describe": model.GCLOUD_DESCRIBE,
+        "get_policy": model.GCLOUD_GET_POLICY,
+        "json_format": model.GCLOUD_JSON_FORMAT,
+        "iam_member": model.GOOGLE_KMS_IAM_MEMBER_RESOURCE,
+        **{name: module.value for name, module in (("grant", G.GRANT), ("key", G.KEY))},
+        "grant_path": G.GRANT.path,
+        "key_path": G.KEY.path,
+        "policy": G.POLICY.value,
+        "example": model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP,
+        "example_name": model.TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP.rsplit("/", 1)[-1],
+        "key_form": model.GCP_KEY_PATH_FORM.format(
+            project="P", location="L", key_ring="R", key="K"
+        ),
+        "purpose": model.GCP_KEY_PURPOSE,
+        "algorithm": model.GCP_KEY_ALGORITHM,
+        "enabled": model.GCP_KEY_VERSION_ENABLED,
+    }
+
+
 def render(config: Config, files: dict[str, str]) -> str:
     from cmek.render import cloudformation
 
@@ -79,6 +109,8 @@ def render(config: Config, files: dict[str, str]) -> str:
             switches_rule=model.SWITCHES_NEED_NEW_KEY_DESCRIPTION,
             association=model.CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
             terraform_files=terraform_dirs,
+            gcp=_gcp(),
+            page_file=model.PAGE_FILE,
         )
     )
 

@@ -7,6 +7,7 @@ script needs is data rendered here from the same functions `cmek links`, `cmek s
 order, the role's slot marked; the statement, the Terraform block and the grant command split
 around the role. The script only fills in the region and the role (URL-encoded exactly like
 `urllib.parse.quote(v, safe=":/,")`), so its links equal `cmek links` for the same inputs.
+The Google Cloud section, between AWS v2 and legacy v1, comes from `page_gcp`.
 """
 
 from __future__ import annotations
@@ -88,17 +89,23 @@ def link_kinds(config: Config, profile: model.Profile) -> list[dict[str, Any]]:
     return kinds
 
 
+def module_block(values: dict[str, str]) -> str:
+    """A `module` block of string arguments, aligned as `terraform fmt` aligns them."""
+    width = max(map(len, values))
+    lines = [f"  {hcl_identifier(name, width)} = {hcl_string(v)}" for name, v in values.items()]
+    return f"module {hcl_string(TERRAFORM_MODULE_NAME)} {{\n" + "\n".join(lines) + "\n}\n"
+
+
 def terraform_block(config: Config, profile: model.Profile, role: str) -> str:
     """The module block to copy: cmek-new-key from this version's published zip."""
     zip_key = f"{model.VERSION}/{module_zip.zip_path(model.TfModule.NEW_KEY)}"
-    values = {
-        "source": hcl_string(config.templates.url(zip_key)),
-        model.TfVar.PROFILE.value: hcl_string(profile.name),
-        model.TfVar.CLICKHOUSE_ROLE_ARN.value: hcl_string(role),
-    }
-    width = max(map(len, values))
-    lines = [f"  {hcl_identifier(name, width)} = {value}" for name, value in values.items()]
-    return f"module {hcl_string(TERRAFORM_MODULE_NAME)} {{\n" + "\n".join(lines) + "\n}\n"
+    return module_block(
+        {
+            "source": config.templates.url(zip_key),
+            model.TfVar.PROFILE.value: profile.name,
+            model.TfVar.CLICKHOUSE_ROLE_ARN.value: role,
+        }
+    )
 
 
 def grant_command(profile: model.Profile, role: str) -> str:
@@ -122,6 +129,9 @@ def profile_data(config: Config, profile: model.Profile) -> dict[str, Any]:
 
 
 def page_data(config: Config) -> dict[str, Any]:
+    # Imported here: page_gcp writes its module blocks with this module's block writer.
+    from cmek.render import page_gcp
+
     return {
         "rolePattern": model.ROLE_ARN_PATTERN,
         "partition": model.COMMERCIAL_PARTITION,
@@ -133,6 +143,7 @@ def page_data(config: Config) -> dict[str, Any]:
         "regionToken": REGION_TOKEN,
         "placeholder": ROLE_PLACEHOLDER,
         "profiles": {p.name: profile_data(config, p) for p in (model.V2, model.V1)},
+        "gcp": page_gcp.data(),
     }
 
 
@@ -185,6 +196,8 @@ def file_hashes(config: Config, files: dict[str, str]) -> list[dict[str, str]]:
 def render(config: Config, files: dict[str, str]) -> str:
     from markupsafe import Markup
 
+    from cmek.render import page_gcp
+
     env = templating.environment("page", autoescape=True)
     script = env.get_template("page.js.j2").render()
     style = env.get_template("page.css.j2").render()
@@ -199,6 +212,7 @@ def render(config: Config, files: dict[str, str]) -> str:
         style=Markup(style),
         data=data,
         sections=[section(config, p, data) for p in (model.V2, model.V1)],
+        gcp=page_gcp.section(data["gcp"]),
         v1_end_date=model.CMEK_V1_END_DATE,
         files=file_hashes(config, files),
         manifest_file=model.MANIFEST_FILE,
