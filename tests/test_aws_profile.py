@@ -134,9 +134,9 @@ def test_audit_takes_the_profiles_key_and_region(enforcing, profiles) -> None:
         aws_secret_access_key=key["secret"],
     ).create_key(Description="cmek audit --profile")
     args = ("audit", "--endpoint-url", url, "--format", "json")
-    # Without the profile: no region at all (exit 2), and with one the environment's key, which
-    # moto refuses (exit 3: nothing readable).
-    assert cmek(profiles, *args).returncode == 2
+    # Without the profile: no region at all (exit 3, the environment lacks it), and with one the
+    # environment's key, which moto refuses (exit 3: nothing readable).
+    assert cmek(profiles, *args).returncode == 3
     assert cmek(profiles, *args, "--region", "eu-west-1").returncode == 3
     result = cmek(profiles, *args, "--profile", "tester")
     report = json.loads(result.stdout)

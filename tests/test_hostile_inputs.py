@@ -575,18 +575,27 @@ def test_hostile_input(case: Case, tmp_path: Path) -> None:
 
 
 def test_broken_pipe_is_exit_3_without_a_word(tmp_path: Path) -> None:
-    """`cmek links | head -1`: the reader went away; no traceback, no error line, exit 3.
-    (v1's links as JSON: more than a pipe's buffer, so the writer meets the closed pipe.)"""
+    """`cmek links | head -c 1`: the reader went away; no traceback, no error line, exit 3.
+
+    The pipe is shrunk to one page (Linux F_SETPIPE_SZ), so v1's links as JSON (tens of KB) cannot
+    all fit before the reader closes: the writer always meets the closed pipe. With the default
+    64 KB pipe the outcome depended on how much the reader had buffered (an intermittent exit 0).
+    """
+    import fcntl
+
+    read_end, write_end = os.pipe()
+    fcntl.fcntl(write_end, fcntl.F_SETPIPE_SZ, 4096)
     proc = subprocess.Popen(
         [sys.executable, "-m", "cmek", "links", "--cmek-version", "v1", "--format", "json"],
         cwd=tmp_path,
-        stdout=subprocess.PIPE,
+        stdout=write_end,
         stderr=subprocess.PIPE,
         text=True,
     )
-    assert proc.stdout is not None and proc.stderr is not None
-    assert proc.stdout.readline()
-    proc.stdout.close()
+    os.close(write_end)
+    assert proc.stderr is not None
+    assert os.read(read_end, 1) == b"{"
+    os.close(read_end)
     assert proc.wait(timeout=TIMEOUT) == 3
     assert proc.stderr.read() == ""
     assert list(tmp_path.iterdir()) == []

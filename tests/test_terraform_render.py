@@ -101,7 +101,8 @@ def test_hcl_value_writes_python_values() -> None:
     assert hcl_value(30) == "30"
     assert hcl_value(["a", "${b}"]) == '["a", "$${b}"]'
     assert hcl_value({}) == "{}"
-    assert hcl_value({"k": "v"}) == '{ "k" = "v" }'
+    assert hcl_value({"k": "v"}) == '{ k = "v" }'
+    assert hcl_value({"a key": "v"}) == '{ "a key" = "v" }'
     assert hcl_value(Hcl("var.x")) == "var.x"
     with pytest.raises(TypeError):
         hcl_value(1.5)
