@@ -24,7 +24,7 @@ from typing import Any
 
 from cmek import iam_policy, model
 from cmek.checks import DistDir, Problems, check, sources, tf_files, tf_runs
-from cmek.checks.cfn_templates import SAMPLE_KEY_ARNS, Scenario, scenarios
+from cmek.checks.cloudformation.resolution import SAMPLE_KEY_ARNS, Scenario, scenarios
 from cmek.errors import InputError
 from cmek.model import TfModule, TfOutput, TfVar
 from cmek.render.tf_interface import v1_principal

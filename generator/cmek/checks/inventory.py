@@ -16,7 +16,7 @@ from typing import Any
 
 from cmek import model
 from cmek.checks import DistDir, Problems, check, sources, tf_files
-from cmek.checks.cfn_templates import scenarios
+from cmek.checks.cloudformation.resolution import scenarios
 from cmek.model import CfnResource, Stack, TfBlock
 
 

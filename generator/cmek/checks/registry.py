@@ -1,8 +1,9 @@
 """The check registry: small units with a stable id, a one-line description and a source URL.
 
 A check is a function `fn(dist) -> iterable of problems`, registered with `@check(...)`; every
-module of this package is imported by `discover`, so adding a check is adding a function. A
-problem is `(path, message)`, `(path, message, scenario)` or a `Problem` (with a line number).
+module of this package and its subpackages is imported by `discover`, so adding a check is
+adding a function. A problem is `(path, message)`, `(path, message, scenario)` or a `Problem`
+(with a line number).
 A check that waits on slow outside work (Terraform runs) names a `start(dist)` that begins it
 without waiting, so the runner can start it before any check runs and overlap it with them.
 A check that cannot run because a tool is missing raises `ToolError`: that is no verdict on the
@@ -133,8 +134,9 @@ def check(
 
 
 def discover() -> dict[str, Check]:
-    """Every registered check, by id: each module of this package is imported once."""
+    """Every registered check, by id: each module of this package and its subpackages (one
+    check per module in `cloudformation`) is imported once."""
     package = importlib.import_module("cmek.checks")
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(info.name)
     return dict(sorted(REGISTRY.items()))
