@@ -17,6 +17,7 @@ from cmek.checks.cloudformation.resolution import (
     role_policy_statements,
     scenarios,
 )
+from cmek.checks.registry import judging
 
 
 def _grants(scenario: Scenario) -> Iterator[tuple[str, model.Profile, dict[str, Any]]]:
@@ -58,37 +59,38 @@ def _action_is_known(action: str) -> bool:
 )
 def actions(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
-        grants = list(_grants(scenario))
-        if not grants:
-            yield (
-                scenario.stack.path,
-                "no statement grants ClickHouse any action",
-                scenario.label,
-            )
-        for where, profile, statement in grants:
-            expected = set(profile.actions)
-            got = as_list(statement.get("Action", []))
-            if set(got) != expected or len(got) != len(expected):
-                missing = sorted(expected - set(got))
-                extra = sorted(set(got) - expected)
+        with judging(scenario.stack.path):
+            grants = list(_grants(scenario))
+            if not grants:
                 yield (
                     scenario.stack.path,
-                    (
-                        f"{where} actions differ from profile "
-                        f"{profile.name}: missing {missing}, extra {extra}"
-                    ),
+                    "no statement grants ClickHouse any action",
                     scenario.label,
                 )
-            for action in got:
-                if not _action_is_known(action):
+            for where, profile, statement in grants:
+                expected = set(profile.actions)
+                got = as_list(statement.get("Action", []))
+                if set(got) != expected or len(got) != len(expected):
+                    missing = sorted(expected - set(got))
+                    extra = sorted(set(got) - expected)
                     yield (
                         scenario.stack.path,
-                        f"{where}: {action!r} is not an IAM action",
+                        (
+                            f"{where} actions differ from profile "
+                            f"{profile.name}: missing {missing}, extra {extra}"
+                        ),
                         scenario.label,
                     )
-            if statement.get("Effect") != "Allow" or "NotAction" in statement:
-                yield (
-                    scenario.stack.path,
-                    f"{where}: grant must be Effect Allow with Action",
-                    scenario.label,
-                )
+                for action in got:
+                    if not _action_is_known(action):
+                        yield (
+                            scenario.stack.path,
+                            f"{where}: {action!r} is not an IAM action",
+                            scenario.label,
+                        )
+                if statement.get("Effect") != "Allow" or "NotAction" in statement:
+                    yield (
+                        scenario.stack.path,
+                        f"{where}: grant must be Effect Allow with Action",
+                        scenario.label,
+                    )

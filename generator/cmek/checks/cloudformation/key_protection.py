@@ -9,6 +9,7 @@ from cmek.checks.cloudformation.resolution import (
     scenarios,
     statements,
 )
+from cmek.checks.registry import judging
 from cmek.model import Mode
 
 
@@ -29,46 +30,47 @@ def key_protection(dist: DistDir) -> Problems:
         partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
     )
     for scenario in scenarios(dist):
-        keys = scenario.of_type("AWS::KMS::Key")
-        if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
-            yield (
-                scenario.stack.path,
-                f"expected one AWS::KMS::Key, found {len(keys)}",
-                scenario.label,
-            )
-        for key in keys:
-            props = key["Properties"]
-            for name, value in expected_props.items():
-                if props.get(name) != value:
-                    yield (
-                        scenario.stack.path,
-                        f"key {name} is {props.get(name)!r}, expected {value!r}",
-                        scenario.label,
-                    )
-            for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
-                if key.get(policy) != model.RETAIN:
-                    yield (
-                        scenario.stack.path,
-                        f"key {policy} is {key.get(policy)!r}, expected Retain",
-                        scenario.label,
-                    )
-            root_grants = [
-                s
-                for s in statements(props["KeyPolicy"])
-                if isinstance(s.get("Principal"), dict)
-                and as_list(s["Principal"].get("AWS")) == [root]
-                and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
-            ]
-            if not root_grants:
+        with judging(scenario.stack.path):
+            keys = scenario.of_type("AWS::KMS::Key")
+            if scenario.mode is Mode.NEW_KEY and len(keys) != 1:
                 yield (
                     scenario.stack.path,
-                    "key policy lacks the account-root statement (lockout)",
+                    f"expected one AWS::KMS::Key, found {len(keys)}",
                     scenario.label,
                 )
-        aliases = [
-            a
-            for a in scenario.of_type("AWS::KMS::Alias")
-            if a["Properties"].get("TargetKeyId") == f"<{model.KEY_LOGICAL_ID}>"
-        ]
-        if keys and len(aliases) != 1:
-            yield scenario.stack.path, f"{len(aliases)} aliases name the key", scenario.label
+            for key in keys:
+                props = key["Properties"]
+                for name, value in expected_props.items():
+                    if props.get(name) != value:
+                        yield (
+                            scenario.stack.path,
+                            f"key {name} is {props.get(name)!r}, expected {value!r}",
+                            scenario.label,
+                        )
+                for policy in ("DeletionPolicy", "UpdateReplacePolicy"):
+                    if key.get(policy) != model.RETAIN:
+                        yield (
+                            scenario.stack.path,
+                            f"key {policy} is {key.get(policy)!r}, expected Retain",
+                            scenario.label,
+                        )
+                root_grants = [
+                    s
+                    for s in statements(props["KeyPolicy"])
+                    if isinstance(s.get("Principal"), dict)
+                    and as_list(s["Principal"].get("AWS")) == [root]
+                    and as_list(s.get("Action")) == [model.KMS_ALL_ACTIONS]
+                ]
+                if not root_grants:
+                    yield (
+                        scenario.stack.path,
+                        "key policy lacks the account-root statement (lockout)",
+                        scenario.label,
+                    )
+            aliases = [
+                a
+                for a in scenario.of_type("AWS::KMS::Alias")
+                if a["Properties"].get("TargetKeyId") == f"<{model.KEY_LOGICAL_ID}>"
+            ]
+            if keys and len(aliases) != 1:
+                yield scenario.stack.path, f"{len(aliases)} aliases name the key", scenario.label

@@ -15,6 +15,7 @@ from cmek.checks.cloudformation.resolution import (
     statements,
     switchable,
 )
+from cmek.checks.registry import judging
 from cmek.model import Mode, Param, Stack
 
 
@@ -78,19 +79,21 @@ def _migration_rule_problems(template: dict[str, Any], stack: Stack) -> Iterator
 )
 def migration(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        if Mode.NEW_KEY not in stack.modes or stack.profile != model.V1:
-            continue
-        if not switchable(template):
-            yield (
-                stack.path,
-                f"no {model.PARAM_KEEP_V1_ACCESS} parameter: its key cannot move to v2 in place",
-            )
-            continue
-        keys = _migration_keys(stack, template)
-        if any(k is None for k in keys):
-            yield stack.path, "a migration step has no Key resource"
-            continue
-        for problem in _migration_problems([k for k in keys if k is not None]):
-            yield stack.path, problem
-        for problem in _migration_rule_problems(template, stack):
-            yield stack.path, problem
+        with judging(stack.path):
+            if Mode.NEW_KEY not in stack.modes or stack.profile != model.V1:
+                continue
+            if not switchable(template):
+                yield (
+                    stack.path,
+                    f"no {model.PARAM_KEEP_V1_ACCESS} parameter: its key cannot move to v2 "
+                    "in place",
+                )
+                continue
+            keys = _migration_keys(stack, template)
+            if any(k is None for k in keys):
+                yield stack.path, "a migration step has no Key resource"
+                continue
+            for problem in _migration_problems([k for k in keys if k is not None]):
+                yield stack.path, problem
+            for problem in _migration_rule_problems(template, stack):
+                yield stack.path, problem

@@ -8,6 +8,7 @@ from typing import Any
 
 from cmek import model
 from cmek.checks import DistDir, Problems, check, sources
+from cmek.checks.registry import judging
 
 
 def _strings(node: Any) -> Iterator[str]:
@@ -28,7 +29,8 @@ def _strings(node: Any) -> Iterator[str]:
 )
 def partition(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        for section in ("Resources", "Outputs", "Conditions", "Rules"):
-            for text in _strings(template.get(section, {})):
-                if re.search(rf"arn:{model.PARTITION_PATTERN}:", text):
-                    yield stack.path, f"{section}: hard-coded partition in {text!r}"
+        with judging(stack.path):
+            for section in ("Resources", "Outputs", "Conditions", "Rules"):
+                for text in _strings(template.get(section, {})):
+                    if re.search(rf"arn:{model.PARTITION_PATTERN}:", text):
+                        yield stack.path, f"{section}: hard-coded partition in {text!r}"

@@ -13,6 +13,7 @@ from cmek.checks.cloudformation.resolution import (
     sample_inputs,
     statements,
 )
+from cmek.checks.registry import judging
 from cmek.model import Stack
 
 OVERRIDES: dict[str, str] = {
@@ -49,31 +50,36 @@ def _principal_parameter_problems(stack: Stack, template: dict[str, Any], dist: 
 )
 def principal(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        yield from _principal_parameter_problems(stack, template, dist)
-        params = template.get("Parameters", {})
-        given_principals = {
-            name: OVERRIDES[profile]
-            for profile, name in model.PRINCIPAL_PARAMS.items()
-            if name in params
-        }
-        for mode in stack.modes:
-            scenario = resolve(template, stack, mode, sample_inputs(stack, mode) | given_principals)
-            grants = [
-                (stack.profile, s)
-                for role in scenario.of_type("AWS::IAM::Role")
-                for s in statements(role["Properties"]["AssumeRolePolicyDocument"])
-            ]
-            grants += [
-                g for k in scenario.of_type("AWS::KMS::Key") for g in clickhouse_key_statements(k)
-            ]
-            if not grants:
-                yield stack.path, "nothing trusts or grants ClickHouse's principal", mode.value
-            for profile, statement in grants:
-                got = as_list(statement.get("Principal", {}).get("AWS"))
-                if got != [OVERRIDES[profile.name]]:
-                    yield (
-                        stack.path,
-                        f"{profile.name} principal {got} ignores the "
-                        f"{model.PRINCIPAL_PARAMS[profile.name]} parameter",
-                        mode.value,
-                    )
+        with judging(stack.path):
+            yield from _principal_parameter_problems(stack, template, dist)
+            params = template.get("Parameters", {})
+            given_principals = {
+                name: OVERRIDES[profile]
+                for profile, name in model.PRINCIPAL_PARAMS.items()
+                if name in params
+            }
+            for mode in stack.modes:
+                scenario = resolve(
+                    template, stack, mode, sample_inputs(stack, mode) | given_principals
+                )
+                grants = [
+                    (stack.profile, s)
+                    for role in scenario.of_type("AWS::IAM::Role")
+                    for s in statements(role["Properties"]["AssumeRolePolicyDocument"])
+                ]
+                grants += [
+                    g
+                    for k in scenario.of_type("AWS::KMS::Key")
+                    for g in clickhouse_key_statements(k)
+                ]
+                if not grants:
+                    yield stack.path, "nothing trusts or grants ClickHouse's principal", mode.value
+                for profile, statement in grants:
+                    got = as_list(statement.get("Principal", {}).get("AWS"))
+                    if got != [OVERRIDES[profile.name]]:
+                        yield (
+                            stack.path,
+                            f"{profile.name} principal {got} ignores the "
+                            f"{model.PRINCIPAL_PARAMS[profile.name]} parameter",
+                            mode.value,
+                        )

@@ -5,12 +5,14 @@ i.e. the resources CloudFormation would create, and the statements they hold.
 
 from __future__ import annotations
 
+import itertools
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from cmek import model
-from cmek.checks import DistDir, intrinsics
+from cmek.checks import ArtifactError, DistDir, intrinsics
 from cmek.model import Mode, Param, Stack
 
 SAMPLE_KEY_ARNS = (model.EXAMPLE_KEY_ARN, model.EXAMPLE_MRK_KEY_ARN)
@@ -33,13 +35,16 @@ class Scenario:
     given: dict[str, str]
     resources: dict[str, dict[str, Any]]
     outputs: dict[str, Any]
+    assumed: dict[str, bool] = field(default_factory=dict)
 
     def of_type(self, resource_type: str) -> list[dict[str, Any]]:
         return [r for r in self.resources.values() if r["Type"] == resource_type]
 
     @property
     def label(self) -> str:
-        extras = ", ".join(f"{k}={v[:24]}" for k, v in sorted(self.given.items()))
+        given = [f"{k}={v[:24]}" for k, v in sorted(self.given.items())]
+        assumed = [f"{name} {value}" for name, value in sorted(self.assumed.items())]
+        extras = ", ".join(given + assumed)
         return f"{self.mode.value} ({extras})" if extras else self.mode.value
 
 
@@ -71,7 +76,16 @@ MIGRATION_STEPS: tuple[dict[str, str], ...] = (
 )
 
 
-def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str, str]) -> Scenario:
+def resolve(
+    template: dict[str, Any],
+    stack: Stack,
+    mode: Mode,
+    given: dict[str, str],
+    assumed: dict[str, bool] | None = None,
+) -> Scenario:
+    """The template as deployed in the sample account and region with `given` parameters; the
+    conditions in `assumed` take the value given there. A function cmek cannot evaluate makes the
+    template unjudgeable: an `ArtifactError` naming the file, the function and where."""
     params = intrinsics.parameter_values(template, given)
     params.update(
         {
@@ -83,21 +97,26 @@ def resolve(template: dict[str, Any], stack: Stack, mode: Mode, given: dict[str,
         }
     )
     params.update({name: f"<{name}>" for name in template.get("Resources", {})})
-    raw_conditions = template.get("Conditions", {})
-    conditions = intrinsics.condition_values(template, params)
+    mappings = template.get("Mappings", {})
+    try:
+        conditions = intrinsics.condition_values(template, params, assumed)
 
-    def present(section: str) -> dict[str, Any]:
-        items = template.get(section, {}).items()
-        return {
-            name: intrinsics.resolve(item, params, raw_conditions)
-            for name, item in items
-            if intrinsics.exists(item, conditions)
-        }
+        def present(section: str) -> dict[str, Any]:
+            return {
+                name: intrinsics.resolve(item, params, conditions, mappings, (section, name))
+                for name, item in template.get(section, {}).items()
+                if intrinsics.exists(item, conditions)
+            }
 
-    return Scenario(stack, mode, given, present("Resources"), present("Outputs"))
+        resources, outputs = present("Resources"), present("Outputs")
+    except intrinsics.Unsupported as exc:
+        raise ArtifactError(stack.path, f"cannot be judged: {exc}") from None
+    return Scenario(stack, mode, given, resources, outputs, dict(assumed or {}))
 
 
 def scenarios(dist: DistDir) -> Iterator[Scenario]:
+    """The sample scenarios: each mode's defaults, with and without an ExternalId, and the v1 key's
+    migration steps, in the sample account and region."""
     for stack, template in dist.templates.items():
         for mode in stack.modes:
             external_ids = ("", model.EXAMPLE_EXTERNAL_ID) if mode is Mode.EXISTING_KEY else ("",)
@@ -106,6 +125,70 @@ def scenarios(dist: DistDir) -> Iterator[Scenario]:
             if mode is Mode.NEW_KEY and switchable(template):
                 for step in MIGRATION_STEPS:
                     yield resolve(template, stack, mode, sample_inputs(stack, mode) | step)
+
+
+# A value of each class each parameter a condition tests can take (empty or set, each choice).
+PARAMETER_CLASSES: dict[str, tuple[str, ...]] = {
+    Param.KMS_CREATE.value: tuple(model.KMS_CREATE_VALUE.values()),
+    Param.KEY_ARNS.value: ("", ",".join(SAMPLE_KEY_ARNS)),
+    Param.EXTERNAL_ID.value: ("", model.EXAMPLE_EXTERNAL_ID),
+    model.PARAM_ENCRYPTION_ROLE_ARN: ("", SAMPLE_V2_ROLE),
+    model.PARAM_KEEP_V1_ACCESS: model.KEEP_V1_ACCESS_VALUES,
+}
+# Past this many conditions that depend on where a stack runs, a template is not judged.
+FREE_CONDITIONS_MAX = 8
+
+
+def _accepted(spec: dict[str, Any], value: str) -> bool:
+    """CloudFormation takes `value` for the parameter (AllowedValues, AllowedPattern)."""
+    if "AllowedValues" in spec and value not in [str(v) for v in spec["AllowedValues"]]:
+        return False
+    pattern = spec.get("AllowedPattern")
+    items = value.split(",") if spec.get("Type") == "CommaDelimitedList" else [value]
+    return pattern is None or all(re.fullmatch(str(pattern), item) for item in items)
+
+
+def parameter_sets(stack: Stack, template: dict[str, Any]) -> Iterator[tuple[Mode, dict]]:
+    """Every class of parameter set CloudFormation accepts (constraints and Rules pass), with the
+    mode it deploys."""
+    specs = template.get("Parameters", {})
+    choices = [
+        [(name, v) for v in values if _accepted(specs[name], v)]
+        for name, values in PARAMETER_CLASSES.items()
+        if name in specs
+    ]
+    for combination in itertools.product(*choices):
+        given = dict(combination)
+        params = intrinsics.parameter_values(template, given)
+        try:
+            if intrinsics.rule_failures(template, params):
+                continue
+        except intrinsics.Unsupported as exc:
+            raise ArtifactError(stack.path, f"cannot be judged: Rules: {exc}") from None
+        modes = [
+            m
+            for m in stack.modes
+            if model.KMS_CREATE_VALUE[m]
+            == given.get(Param.KMS_CREATE.value, model.KMS_CREATE_VALUE[m])
+        ]
+        yield modes[0], given
+
+
+def every_scenario(dist: DistDir) -> Iterator[Scenario]:
+    """Every scenario a template can reach: each accepted class of parameter set, and each truth
+    assignment of the conditions that depend on where the stack runs (account, region, stack
+    name, partition), so a statement no sample reaches is judged too."""
+    for stack, template in dist.templates.items():
+        free = intrinsics.free_conditions(template, intrinsics.parameter_values(template, {}))
+        if len(free) > FREE_CONDITIONS_MAX:
+            raise ArtifactError(
+                stack.path,
+                f"cannot be judged: {len(free)} conditions on where "
+                f"the stack runs ({', '.join(free)}), over {FREE_CONDITIONS_MAX}",
+            )
+        for mode, given in parameter_sets(stack, template):
+            for values in itertools.product((True, False), repeat=len(free)):
+                yield resolve(template, stack, mode, given, dict(zip(free, values, strict=True)))
 
 
 def statements(document: dict[str, Any]) -> list[dict[str, Any]]:

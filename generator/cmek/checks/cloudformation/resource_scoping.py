@@ -9,6 +9,7 @@ from cmek.checks.cloudformation.resolution import (
     role_policy_statements,
     scenarios,
 )
+from cmek.checks.registry import judging
 from cmek.model import Param
 
 
@@ -19,21 +20,22 @@ from cmek.model import Param
 )
 def resource_scoping(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
-        for role in scenario.of_type("AWS::IAM::Role"):
-            for statement in role_policy_statements(role):
-                got = as_list(statement.get("Resource", []))
-                if got != list(SAMPLE_KEY_ARNS):
-                    yield (
-                        scenario.stack.path,
-                        (
-                            f"role policy Resource is {got}, expected exactly "
-                            f"{Param.KEY_ARNS.value} values"
-                        ),
-                        scenario.label,
-                    )
-                if "NotResource" in statement:
-                    yield (
-                        scenario.stack.path,
-                        "role policy must not use NotResource",
-                        scenario.label,
-                    )
+        with judging(scenario.stack.path):
+            for role in scenario.of_type("AWS::IAM::Role"):
+                for statement in role_policy_statements(role):
+                    got = as_list(statement.get("Resource", []))
+                    if got != list(SAMPLE_KEY_ARNS):
+                        yield (
+                            scenario.stack.path,
+                            (
+                                f"role policy Resource is {got}, expected exactly "
+                                f"{Param.KEY_ARNS.value} values"
+                            ),
+                            scenario.label,
+                        )
+                    if "NotResource" in statement:
+                        yield (
+                            scenario.stack.path,
+                            "role policy must not use NotResource",
+                            scenario.label,
+                        )

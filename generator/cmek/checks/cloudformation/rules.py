@@ -11,6 +11,7 @@ from cmek.checks.cloudformation.resolution import (
     SAMPLE_V2_ROLE,
     sample_inputs,
 )
+from cmek.checks.registry import judging
 from cmek.model import Mode, Param, Stack
 
 
@@ -23,27 +24,28 @@ from cmek.model import Mode, Param, Stack
 )
 def rules(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        if not stack.combined:
-            continue
-        yield from _switch_rule_problems(stack, template)
-        existing = model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]
-        for key_arns in (
-            "",
-            f"{SAMPLE_KEY_ARNS[0]},",
-            f"{SAMPLE_KEY_ARNS[0]},,{SAMPLE_KEY_ARNS[1]}",
-        ):
-            given = {Param.KMS_CREATE.value: existing, Param.KEY_ARNS.value: key_arns}
-            params = intrinsics.parameter_values(template, given)
-            if not intrinsics.rule_failures(template, params):
-                yield (
-                    stack.path,
-                    "KMSCreate=false without a key ARN is not rejected by a Rule",
-                    f"KMSKeyArns={key_arns!r}",
-                )
-        for mode in stack.modes:
-            params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
-            if failures := intrinsics.rule_failures(template, params):
-                yield stack.path, f"a valid parameter set is rejected: {failures}", mode.value
+        with judging(stack.path):
+            if not stack.combined:
+                continue
+            yield from _switch_rule_problems(stack, template)
+            existing = model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]
+            for key_arns in (
+                "",
+                f"{SAMPLE_KEY_ARNS[0]},",
+                f"{SAMPLE_KEY_ARNS[0]},,{SAMPLE_KEY_ARNS[1]}",
+            ):
+                given = {Param.KMS_CREATE.value: existing, Param.KEY_ARNS.value: key_arns}
+                params = intrinsics.parameter_values(template, given)
+                if not intrinsics.rule_failures(template, params):
+                    yield (
+                        stack.path,
+                        "KMSCreate=false without a key ARN is not rejected by a Rule",
+                        f"KMSKeyArns={key_arns!r}",
+                    )
+            for mode in stack.modes:
+                params = intrinsics.parameter_values(template, sample_inputs(stack, mode))
+                if failures := intrinsics.rule_failures(template, params):
+                    yield stack.path, f"a valid parameter set is rejected: {failures}", mode.value
 
 
 def _switch_rule_problems(stack: Stack, template: dict[str, Any]) -> Problems:

@@ -13,6 +13,7 @@ from cmek.checks.cloudformation.resolution import (
     resolve,
     sample_inputs,
 )
+from cmek.checks.registry import judging
 from cmek.model import Mode, Param
 
 
@@ -40,42 +41,43 @@ def _largest_key_arns() -> str:
 )
 def sizes(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        size = len(dist.read(stack.path).encode())
-        if size > model.TEMPLATE_BODY_MAX_BYTES:
-            yield stack.path, f"template is {size} bytes, limit {model.TEMPLATE_BODY_MAX_BYTES}"
-        for mode in stack.modes:
-            given = sample_inputs(stack, mode, "x" * model.EXTERNAL_ID_MAX)
-            if mode is Mode.EXISTING_KEY:
-                given[Param.KEY_ARNS.value] = _largest_key_arns()
-            scenario = resolve(template, stack, mode, given)
-            for role in scenario.of_type("AWS::IAM::Role"):
-                trust_size = _non_whitespace(
-                    _minified(role["Properties"]["AssumeRolePolicyDocument"])
-                )
-                if trust_size > model.TRUST_POLICY_MAX_CHARS:
-                    yield (
-                        stack.path,
-                        (
-                            f"trust policy is {trust_size} characters, "
-                            f"limit {model.TRUST_POLICY_MAX_CHARS}"
-                        ),
+        with judging(stack.path):
+            size = len(dist.read(stack.path).encode())
+            if size > model.TEMPLATE_BODY_MAX_BYTES:
+                yield stack.path, f"template is {size} bytes, limit {model.TEMPLATE_BODY_MAX_BYTES}"
+            for mode in stack.modes:
+                given = sample_inputs(stack, mode, "x" * model.EXTERNAL_ID_MAX)
+                if mode is Mode.EXISTING_KEY:
+                    given[Param.KEY_ARNS.value] = _largest_key_arns()
+                scenario = resolve(template, stack, mode, given)
+                for role in scenario.of_type("AWS::IAM::Role"):
+                    trust_size = _non_whitespace(
+                        _minified(role["Properties"]["AssumeRolePolicyDocument"])
                     )
-                inline = sum(
-                    _non_whitespace(_minified(p["PolicyDocument"]))
-                    for p in role["Properties"].get("Policies", [])
-                )
-                if inline > model.ROLE_POLICIES_MAX_CHARS:
-                    yield (
-                        stack.path,
-                        (
-                            f"inline role policies are {inline} characters for the largest "
-                            f"{Param.KEY_ARNS.value}, limit {model.ROLE_POLICIES_MAX_CHARS}"
-                        ),
+                    if trust_size > model.TRUST_POLICY_MAX_CHARS:
+                        yield (
+                            stack.path,
+                            (
+                                f"trust policy is {trust_size} characters, "
+                                f"limit {model.TRUST_POLICY_MAX_CHARS}"
+                            ),
+                        )
+                    inline = sum(
+                        _non_whitespace(_minified(p["PolicyDocument"]))
+                        for p in role["Properties"].get("Policies", [])
                     )
-            for key in scenario.of_type("AWS::KMS::Key"):
-                key_size = len(_minified(key["Properties"]["KeyPolicy"]).encode())
-                if key_size > model.KEY_POLICY_MAX_BYTES:
-                    yield (
-                        stack.path,
-                        f"key policy is {key_size} bytes, limit {model.KEY_POLICY_MAX_BYTES}",
-                    )
+                    if inline > model.ROLE_POLICIES_MAX_CHARS:
+                        yield (
+                            stack.path,
+                            (
+                                f"inline role policies are {inline} characters for the largest "
+                                f"{Param.KEY_ARNS.value}, limit {model.ROLE_POLICIES_MAX_CHARS}"
+                            ),
+                        )
+                for key in scenario.of_type("AWS::KMS::Key"):
+                    key_size = len(_minified(key["Properties"]["KeyPolicy"]).encode())
+                    if key_size > model.KEY_POLICY_MAX_BYTES:
+                        yield (
+                            stack.path,
+                            f"key policy is {key_size} bytes, limit {model.KEY_POLICY_MAX_BYTES}",
+                        )

@@ -9,6 +9,7 @@ from cmek.checks.cloudformation.resolution import (
     scenarios,
     statements,
 )
+from cmek.checks.registry import judging
 from cmek.model import Param
 
 
@@ -19,24 +20,25 @@ from cmek.model import Param
 )
 def trust(dist: DistDir) -> Problems:
     for scenario in scenarios(dist):
-        external_id = scenario.given.get(Param.EXTERNAL_ID.value, "")
-        for role in scenario.of_type("AWS::IAM::Role"):
-            for statement in statements(role["Properties"]["AssumeRolePolicyDocument"]):
-                if as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
-                    yield (
-                        scenario.stack.path,
-                        f"trust Action is {statement.get('Action')!r}",
-                        scenario.label,
+        with judging(scenario.stack.path):
+            external_id = scenario.given.get(Param.EXTERNAL_ID.value, "")
+            for role in scenario.of_type("AWS::IAM::Role"):
+                for statement in statements(role["Properties"]["AssumeRolePolicyDocument"]):
+                    if as_list(statement.get("Action")) != [model.ASSUME_ROLE_ACTION]:
+                        yield (
+                            scenario.stack.path,
+                            f"trust Action is {statement.get('Action')!r}",
+                            scenario.label,
+                        )
+                    condition = statement.get("Condition")
+                    expected = (
+                        {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}}
+                        if external_id
+                        else None
                     )
-                condition = statement.get("Condition")
-                expected = (
-                    {"StringEquals": {model.EXTERNAL_ID_CONDITION_KEY: external_id}}
-                    if external_id
-                    else None
-                )
-                if condition != expected:
-                    yield (
-                        scenario.stack.path,
-                        f"trust Condition {condition!r}, expected {expected!r}",
-                        scenario.label,
-                    )
+                    if condition != expected:
+                        yield (
+                            scenario.stack.path,
+                            f"trust Condition {condition!r}, expected {expected!r}",
+                            scenario.label,
+                        )
