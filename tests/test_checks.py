@@ -139,6 +139,7 @@ def test_a_crashing_check_is_an_internal_finding(copy: Path) -> None:
     findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-006"])
     assert [f.check_id for f in findings] == [INTERNAL_ID], [str(f) for f in findings]
     assert "CMEK-CFN-006" in findings[0].message and "crashed" in findings[0].message
+    assert findings[0].path == EXISTING and EXISTING in findings[0].message
 
 
 def test_check_without_terraform_is_exit_3_naming_the_checks_that_could_not_run(

@@ -11,7 +11,8 @@ Edits (`edits:`, applied in order, each naming its `file`):
 - `json_set` (a path of keys and indexes) / `value`, `json_append` (a path to a list) / `value`;
 - `yaml_set` / `yaml_append`: the same on a CloudFormation template (read with its short-form
   tags, written back as YAML in long form, which CloudFormation reads alike);
-- `write` (the whole file; a new file is an added file), `append` (text added at the end).
+- `write` (the whole file; a new file is an added file), `write_bytes` (the whole file as YAML
+  `!!binary`, e.g. bytes that are not UTF-8), `append` (text added at the end).
 
 Every check but cfn-lint (CMEK-LINT-001, judged by its own fixtures) runs, so the corpus stays
 fast and a finding of any other check must be expected.
@@ -67,6 +68,9 @@ def _template(text: str, relpath: str) -> Any:
 
 def _apply(root: Path, edit: dict[str, Any]) -> None:
     target = root / edit["file"]
+    if "write_bytes" in edit:  # bytes (YAML !!binary): a file that is not UTF-8
+        target.write_bytes(edit["write_bytes"])
+        return
     if "write" in edit:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(edit["write"], encoding="utf-8")

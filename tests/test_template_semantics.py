@@ -531,16 +531,16 @@ def test_alias_name_fits_kms_for_the_longest_stack_name(
 
 # --- Moving a v1 key to v2: two stack updates, resolved as CloudFormation would -----------------
 # The resolved resources of the v1 templates before v2 existed (rendered from the v1-only
-# templates, defaults and sample inputs of cmek.checks.cfn_templates). A v1 customer who
+# templates, defaults and sample inputs of cmek.checks.cloudformation.resolution). A v1 customer who
 # updates a stack with the default parameters must get exactly these resources: never regenerate.
 V1_RESOURCES = Path(__file__).resolve().parent / "golden" / "v1-resources"
 
 
 def resolved(template: dict[str, Any], stack: Stack, mode: Mode, **given: str) -> dict[str, Any]:
-    from cmek.checks import cfn_templates
+    from cmek.checks.cloudformation import resolution
 
-    inputs = cfn_templates.sample_inputs(stack, mode) | given
-    return cfn_templates.resolve(template, stack, mode, inputs).resources
+    inputs = resolution.sample_inputs(stack, mode) | given
+    return resolution.resolve(template, stack, mode, inputs).resources
 
 
 @pytest.mark.parametrize(

@@ -114,7 +114,12 @@ class DistDir:
             if not self.exists(stack.path):
                 continue
             try:
-                template = loads(self.read(stack.path), stack.path)
+                text = self.read(stack.path)
+            except ArtifactError as exc:  # unreadable (permissions, not UTF-8): one finding
+                parsed[stack] = str(exc)
+                continue
+            try:
+                template = loads(text, stack.path)
             except Exception as exc:  # any parser failure is a finding, not a crash
                 parsed[stack] = f"does not parse: {first_line(exc)}"
                 continue

@@ -24,7 +24,8 @@ from typing import Any
 
 from cmek import contract, iam_policy, model
 from cmek.checks import DistDir, Problems, check, sources, tf_files, tf_runs
-from cmek.checks.cfn_templates import SAMPLE_KEY_ARNS, Scenario, scenarios
+from cmek.checks.cloudformation.resolution import SAMPLE_KEY_ARNS, Scenario, every_scenario
+from cmek.checks.registry import judging
 from cmek.errors import InputError
 from cmek.model import TfModule, TfOutput, TfVar
 from cmek.render.tf_interface import v1_principal
@@ -295,17 +296,19 @@ def cfn_documents(scenario: Scenario, v1: str) -> Iterator[Document | str]:
 
 @check(
     "CMEK-GRANT-001",
-    "In every CloudFormation scenario the effective grants of every policy document (key, trust, "
+    "In every CloudFormation scenario (each accepted class of parameters, each condition on where "
+    "the stack runs both ways) the effective grants of every policy document (key, trust, "
     "inline and attached policies, KMS grants) equal the model's: nothing more, nothing less.",
     sources.IAM_EVALUATION,
 )
 def cloudformation(dist: DistDir) -> Problems:
     v1 = _v1_principal(dist)
-    for scenario in scenarios(dist):
-        for item in cfn_documents(scenario, v1):
-            problems = [item] if isinstance(item, str) else judge(item)
-            for problem in problems:
-                yield scenario.stack.path, problem, scenario.label
+    for scenario in every_scenario(dist):
+        with judging(scenario.stack.path):
+            for item in cfn_documents(scenario, v1):
+                problems = [item] if isinstance(item, str) else judge(item)
+                for problem in problems:
+                    yield scenario.stack.path, problem, scenario.label
 
 
 # --- Terraform -----------------------------------------------------------------------------------

@@ -16,7 +16,8 @@ from typing import Any
 
 from cmek import model
 from cmek.checks import DistDir, Problems, check, sources, tf_files
-from cmek.checks.cfn_templates import scenarios
+from cmek.checks.cloudformation.resolution import scenarios
+from cmek.checks.registry import judging
 from cmek.model import CfnResource, Stack, TfBlock
 
 
@@ -66,19 +67,21 @@ def _template_problems(stack: Stack, template: dict[str, Any]) -> Iterator[str]:
 )
 def cloudformation(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
-        for problem in _template_problems(stack, template):
-            yield stack.path, problem
+        with judging(stack.path):
+            for problem in _template_problems(stack, template):
+                yield stack.path, problem
     known = {r.logical_id for rs in model.CFN_RESOURCES_BY_MODE.values() for r in rs}
     for scenario in scenarios(dist):
-        expected = {r.logical_id for r in model.CFN_RESOURCES_BY_MODE[scenario.mode]}
-        created = set(scenario.resources) & known
-        if created != expected:
-            yield (
-                scenario.stack.path,
-                f"mode {scenario.mode.value} creates {sorted(created)}, the model says "
-                f"{sorted(expected)}",
-                scenario.label,
-            )
+        with judging(scenario.stack.path):
+            expected = {r.logical_id for r in model.CFN_RESOURCES_BY_MODE[scenario.mode]}
+            created = set(scenario.resources) & known
+            if created != expected:
+                yield (
+                    scenario.stack.path,
+                    f"mode {scenario.mode.value} creates {sorted(created)}, the model says "
+                    f"{sorted(expected)}",
+                    scenario.label,
+                )
 
 
 def _arguments(body: dict[str, Any]) -> set[str]:

@@ -1,8 +1,9 @@
 """The check registry: small units with a stable id, a one-line description and a source URL.
 
 A check is a function `fn(dist) -> iterable of problems`, registered with `@check(...)`; every
-module of this package is imported by `discover`, so adding a check is adding a function. A
-problem is `(path, message)`, `(path, message, scenario)` or a `Problem` (with a line number).
+module of this package and its subpackages is imported by `discover`, so adding a check is
+adding a function. A problem is `(path, message)`, `(path, message, scenario)` or a `Problem`
+(with a line number).
 A check that waits on slow outside work (Terraform runs) names a `start(dist)` that begins it
 without waiting, so the runner can start it before any check runs and overlap it with them.
 A check that cannot run because a tool is missing raises `ToolError`: that is no verdict on the
@@ -14,6 +15,7 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -25,6 +27,8 @@ if TYPE_CHECKING:
 INTERNAL_ID = "CMEK-INTERNAL"
 INTERNAL_DESCRIPTION = "A check crashed: a bug in cmek, not a verdict on the artifacts."
 INTERNAL_SOURCE_URL = "https://docs.python.org/3/tutorial/errors.html"
+# Where `judging` records, on an exception, the artifact a check was judging when it crashed.
+JUDGING_ATTRIBUTE = "cmek_judging"
 
 
 class Problem(NamedTuple):
@@ -73,7 +77,7 @@ class Check:
         """The findings of this check on `dist`: one per defect, naming every scenario it was
         seen in; a crash adds an `INTERNAL_ID` finding instead of stopping `cmek check`. A
         `ToolError` (a missing tool) propagates: the check could not run."""
-        from cmek.checks.dist_dir import ArtifactError, first_line
+        from cmek.checks.dist_dir import ArtifactError
         from cmek.errors import ToolError
 
         problems: list[Problem] = []
@@ -84,10 +88,30 @@ class Check:
         except ArtifactError as exc:
             problems.append(Problem(exc.path, str(exc)))
         except Exception as exc:
-            crash = f"{type(exc).__name__}: {first_line(exc)}"
-            message = f"check {self.id} ({self.code}) crashed: {crash}"
-            return [*_merged(self.id, problems), Finding(INTERNAL_ID, ".", message)]
+            return [*_merged(self.id, problems), _crash(self, exc)]
         return _merged(self.id, problems)
+
+
+def _crash(check: Check, exc: Exception) -> Finding:
+    """The finding of a crash: the file it was judging (see `judging`) and what it could not
+    judge; never a pass."""
+    from cmek.checks.dist_dir import first_line
+
+    crash = f"{type(exc).__name__}: {first_line(exc)}"
+    path = getattr(exc, JUDGING_ATTRIBUTE, ".")
+    what = f"crashed and could not judge {path}" if path != "." else "crashed"
+    return Finding(INTERNAL_ID, path, f"check {check.id} ({check.code}) {what}: {crash}")
+
+
+@contextmanager
+def judging(path: str) -> Iterator[None]:
+    """Mark a check's work on one artifact: a crash inside names `path` in its finding."""
+    try:
+        yield
+    except Exception as exc:
+        if not hasattr(exc, JUDGING_ATTRIBUTE):
+            setattr(exc, JUDGING_ATTRIBUTE, path)
+        raise
 
 
 def _problem(item: Problem | tuple) -> Problem:
@@ -133,8 +157,9 @@ def check(
 
 
 def discover() -> dict[str, Check]:
-    """Every registered check, by id: each module of this package is imported once."""
+    """Every registered check, by id: each module of this package and its subpackages (one
+    check per module in `cloudformation`) is imported once."""
     package = importlib.import_module("cmek.checks")
-    for info in pkgutil.iter_modules(package.__path__):
-        importlib.import_module(f"{package.__name__}.{info.name}")
+    for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
+        importlib.import_module(info.name)
     return dict(sorted(REGISTRY.items()))

@@ -9,6 +9,10 @@ _KMS = f"{_AWS}/kms/latest/developerguide"
 _TERRAFORM = "https://developer.hashicorp.com/terraform"
 
 CFN_LINT_RULES = "https://github.com/aws-cloudformation/cfn-lint/blob/main/docs/rules.md"
+CFN_CONDITIONS = f"{_CFN}/conditions-section-structure.html"
+CFN_INTRINSICS = (
+    f"{_AWS}/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference.html"
+)
 CFN_OUTPUTS = f"{_CFN}/outputs-section-structure.html"
 CFN_PARAMETERS = f"{_CFN}/parameters-section-structure.html"
 CFN_PSEUDO_PARAMETERS = f"{_CFN}/pseudo-parameter-reference.html"

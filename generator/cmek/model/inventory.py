@@ -18,12 +18,18 @@ from cmek.model.cloudformation import (
     ALIAS_LOGICAL_ID,
     COND_CREATE_KEY,
     COND_CREATE_ROLE,
+    COND_HAS_ENCRYPTION_ROLE,
+    COND_HAS_EXTERNAL_ID,
+    COND_KEEP_V1_ACCESS,
     KEEP_V1_ACCESS_VALUES,
     KEY_LOGICAL_ID,
     KMS_CREATE_VALUE,
     PARAM_ENCRYPTION_ROLE_ARN,
     PARAM_KEEP_V1_ACCESS,
     ROLE_LOGICAL_ID,
+    RULE_KEY_ARNS_REQUIRED,
+    RULE_SWITCHES_NEED_NEW_KEY,
+    RULE_V2_MIGRATION,
     STACK_COMBINED,
     STACK_EXISTING_KEY,
     STACK_NEW_KEY,
@@ -105,6 +111,73 @@ CFN_RESOURCES_BY_MODE: dict[Mode, tuple[CfnResource, ...]] = {
 CFN_MODE_CONDITIONS: dict[Mode, str] = {
     Mode.EXISTING_KEY: COND_CREATE_ROLE,
     Mode.NEW_KEY: COND_CREATE_KEY,
+}
+
+
+# The Conditions and Rules sections as written (long form), per stack: CMEK-CFN-013 compares them
+# with each template, so no condition or rule is added, dropped or changed; CMEK-CFN-012 lets an
+# Fn::If name only these conditions.
+def _ref(name: str) -> dict[str, str]:
+    return {"Ref": name}
+
+
+def _is_empty(name: str) -> dict[str, list]:
+    return {"Fn::Equals": [_ref(name), ""]}
+
+
+def _kms_create_is(mode: Mode) -> dict[str, list]:
+    return {"Fn::Equals": [_ref(Param.KMS_CREATE.value), KMS_CREATE_VALUE[mode]]}
+
+
+_KEEP_V1 = {"Fn::Equals": [_ref(PARAM_KEEP_V1_ACCESS), KEEP_V1_ACCESS_VALUES[0]]}
+_HAS_EXTERNAL_ID = {COND_HAS_EXTERNAL_ID: {"Fn::Not": [_is_empty(Param.EXTERNAL_ID.value)]}}
+_SWITCH_CONDITIONS = {
+    COND_HAS_ENCRYPTION_ROLE: {"Fn::Not": [_is_empty(PARAM_ENCRYPTION_ROLE_ARN)]},
+    COND_KEEP_V1_ACCESS: _KEEP_V1,
+}
+CFN_CONDITIONS: dict[Stack, dict[str, object]] = {
+    STACK_EXISTING_KEY: _HAS_EXTERNAL_ID,
+    STACK_NEW_KEY: _SWITCH_CONDITIONS,
+    STACK_V2_NEW_KEY: {},
+    STACK_COMBINED: {
+        COND_CREATE_KEY: _kms_create_is(Mode.NEW_KEY),
+        COND_CREATE_ROLE: {
+            "Fn::And": [
+                _kms_create_is(Mode.EXISTING_KEY),
+                {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", _ref(Param.KEY_ARNS.value)]}, ""]}]},
+            ]
+        },
+        **_HAS_EXTERNAL_ID,
+        **_SWITCH_CONDITIONS,
+    },
+}
+# Each Rule's RuleCondition (None: none) and Assert expressions, in order.
+_V2_MIGRATION_RULE = (
+    None,
+    (
+        {"Fn::Or": [_KEEP_V1, {"Fn::Not": [_is_empty(PARAM_ENCRYPTION_ROLE_ARN)]}]},
+        {
+            "Fn::Not": [
+                {"Fn::Equals": [_ref(PARAM_ENCRYPTION_ROLE_ARN), _ref(Param.CLICKHOUSE_ROLE.value)]}
+            ]
+        },
+    ),
+)
+CFN_RULES: dict[Stack, dict[str, tuple[object, tuple[object, ...]]]] = {
+    STACK_EXISTING_KEY: {},
+    STACK_NEW_KEY: {RULE_V2_MIGRATION: _V2_MIGRATION_RULE},
+    STACK_V2_NEW_KEY: {},
+    STACK_COMBINED: {
+        RULE_KEY_ARNS_REQUIRED: (
+            _kms_create_is(Mode.EXISTING_KEY),
+            ({"Fn::Not": [{"Fn::Contains": [_ref(Param.KEY_ARNS.value), ""]}]},),
+        ),
+        RULE_V2_MIGRATION: _V2_MIGRATION_RULE,
+        RULE_SWITCHES_NEED_NEW_KEY: (
+            _kms_create_is(Mode.EXISTING_KEY),
+            ({"Fn::And": [_is_empty(PARAM_ENCRYPTION_ROLE_ARN), _KEEP_V1]},),
+        ),
+    },
 }
 
 
