@@ -355,15 +355,24 @@ def terraform_documents(profile: str, dist: Path) -> list[Document]:
     outputs = terraform_runner.apply_outputs(
         dist / TfModule.POLICY.path,
         {
+            TfVar.PROFILE: profile,
             TfVar.ACCOUNT_ID: model.EXAMPLE_ACCOUNT,
             TfVar.KMS_KEY_ARNS: [model.EXAMPLE_KEY_ARN],
             TfVar.EXTERNAL_ID: model.EXAMPLE_EXTERNAL_ID,
             TfVar.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN],
+            # v2 names the service's own role (its default is none); v1 defaults to ClickHouse's.
+            **(
+                {}
+                if model.PROFILES[profile].principal
+                else {TfVar.CLICKHOUSE_ROLE_ARN: V2_PRINCIPAL}
+            ),
         },
     )
     return [
         Document(f"{profile}-tf-{output}", kind, json.loads(outputs[output]))
         for output, kind in TF_POLICY_OUTPUTS.items()
+        # v2 grants on the key alone: its trust and role policy outputs are null (not returned).
+        if output in outputs or model.PROFILES[profile].role_in_customer_account
     ]
 
 
@@ -515,7 +524,9 @@ def test_parliament_sees_every_kind_of_policy_document(policy_documents: list[Do
         for source, kind in (("cfn", "key"), ("cfn", "trust"), ("cfn", "identity")):
             assert (profile, source, kind) in kinds
         for kind in TF_POLICY_OUTPUTS.values():
-            assert (profile, "tf", kind) in kinds
+            # v2's cmek-policy builds the key policy alone (no role in the customer's account).
+            built = kind == "key" or model.PROFILES[profile].role_in_customer_account
+            assert ((profile, "tf", kind) in kinds) is built
         assert (profile, "snippet", "key") in kinds
     unresolved = [
         d.name for d in policy_documents if re.search(r'"(Ref|Fn::\w+)"', json.dumps(d.body))

@@ -81,6 +81,10 @@ EXAMPLE_GCP_KEY_PATH = GCP_KEY_PATH_FORM.format(
 EXAMPLE_GCP_SERVICE_ACCOUNT = "encryption-sa@clickhouse-example.iam.gserviceaccount.com"
 # The rotation period the docs show (90 days).
 EXAMPLE_GCP_ROTATION_PERIOD = "7776000s"
+# cmek-gcp-key rotates by default every 90 days, the longest period the CIS Google Cloud benchmark
+# (1.10) and checkov's CKV_GCP_43 accept; a new version becomes primary and every older version
+# stays enabled, so ClickHouse keeps reading data encrypted before the rotation.
+GCP_ROTATION_PERIOD_DEFAULT = EXAMPLE_GCP_ROTATION_PERIOD
 
 # --- Placeholders: where the customer's own values go until typed (the page, the docs) ----------
 GCP_SERVICE_ACCOUNT_PLACEHOLDER = "YOUR_ENCRYPTION_SERVICE_ACCOUNT"

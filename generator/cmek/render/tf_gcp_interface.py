@@ -82,9 +82,10 @@ def _rotation_period() -> Variable:
     return Variable(
         name,
         Hcl("string"),
-        "Automatic rotation period of the key, in seconds with an s (7776000s is 90 days); "
-        "null: no automatic rotation. ClickHouse keeps using every version of the key.",
-        default=None,
+        "Automatic rotation period of the key, in seconds with an s (default "
+        f"{model.GCP_ROTATION_PERIOD_DEFAULT}, 90 days, as the CIS benchmark asks); null turns "
+        "automatic rotation off. Older versions stay enabled: ClickHouse keeps reading them.",
+        default=model.GCP_ROTATION_PERIOD_DEFAULT,
         validations=(
             Validation(
                 Hcl(f"{gcp_ref(name)} == null ? true : {valid}"),
