@@ -459,20 +459,23 @@ def test_module_zips_are_identical_across_builds_and_hold_the_module(tmp_path: P
         assert names == on_disk
 
 
+# A v2 service's encryption role (cmek-policy's default profile) in a ClickHouse account.
+V2_SERVICE_ROLE = "arn:aws:iam::999988887777:role/CH-TDE-example"
+MODULE_INPUTS = {TfVar.ACCOUNT_ID: "111122223333", TfVar.CLICKHOUSE_ROLE_ARN: V2_SERVICE_ROLE}
+
+
 def test_published_policy_zip_is_a_terraform_module_source(
     built: Path, s3: object, moto_reset: str, tmp_path: Path
 ) -> None:
     run_publish(built, moto_reset)
     key = f"{PREFIX}/{VERSION}/{module_zip.zip_path(TfModule.POLICY)}"
-    expected = terraform_runner.apply_outputs(
-        built / TfModule.POLICY.path, {TfVar.ACCOUNT_ID: "111122223333"}
-    )
+    expected = terraform_runner.apply_outputs(built / TfModule.POLICY.path, MODULE_INPUTS)
     # Unzipped, the module applies like the directory it came from.
     unzipped = tmp_path / "unzipped"
     zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())).extractall(
         unzipped
     )
-    assert terraform_runner.apply_outputs(unzipped, {TfVar.ACCOUNT_ID: "111122223333"}) == expected
+    assert terraform_runner.apply_outputs(unzipped, MODULE_INPUTS) == expected
     # As an `s3::` source, fetched by `terraform init` from the (moto) bucket. go-getter takes an
     # endpoint other than amazonaws.com, path style, only with credentials in the URL.
     root = tmp_path / "root"
@@ -480,9 +483,10 @@ def test_published_policy_zip_is_a_terraform_module_source(
     source = (
         f"s3::{moto_reset}/{BUCKET}/{key}?aws_access_key_id=testing&aws_access_key_secret=testing"
     )
-    output = TfOutput.TRUST_POLICY_JSON.value
+    output = TfOutput.KEY_POLICY_JSON.value
+    arguments = "".join(f'  {name} = "{value}"\n' for name, value in MODULE_INPUTS.items())
     (root / "main.tf").write_text(
-        f'module "cmek" {{\n  source     = "{source}"\n  account_id = "111122223333"\n}}\n\n'
+        f'module "cmek" {{\n  source = "{source}"\n{arguments}}}\n\n'
         f'output "{output}" {{\n  value = module.cmek.{output}\n}}\n'
     )
     init = terraform_runner.run(root, "init", "-input=false", "-no-color")
