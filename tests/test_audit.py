@@ -803,3 +803,11 @@ def test_a_csv_cell_that_starts_like_a_formula_is_prefixed(start: str) -> None:
     assert audit_render.csv_cell(cell) == f"'{cell}"
     assert audit_render.csv_cell(f"x{cell}") == f"x{cell}"
     assert audit_render.csv_cell(3) == 3
+
+
+def test_printed_fixes_are_shell_quoted() -> None:
+    import shlex
+
+    endpoint = "http://127.0.0.1:5000/$(touch pwned)"
+    fix = audit.Fixes(endpoint).revoke(model.V1, V1, KEY)
+    assert shlex.split(fix)[-3:] == ["--endpoint-url", endpoint, audit.APPLY_FLAG]

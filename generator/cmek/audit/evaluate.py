@@ -352,12 +352,13 @@ class Fixes:
     endpoint_url: str | None = None
 
     def _cmd(self, verb: str, profile: model.Profile, principal: str, key_arn: str) -> str:
-        who = "" if principal == profile.principal else f" --principal {principal}"
-        endpoint = f" --endpoint-url {self.endpoint_url}" if self.endpoint_url else ""
-        return (
-            f"cmek {verb} --cmek-version {profile.name}{who} --key-arn {key_arn}{endpoint} "
-            f"{APPLY_FLAG}"
-        )
+        """Shell-quoted (an endpoint URL may hold `$(...)`, `;` or spaces for a shell to run)."""
+        import shlex
+
+        who = [] if principal == profile.principal else ["--principal", principal]
+        endpoint = ["--endpoint-url", self.endpoint_url] if self.endpoint_url else []
+        argv = ["cmek", verb, "--cmek-version", profile.name, *who, "--key-arn", key_arn]
+        return shlex.join([*argv, *endpoint, APPLY_FLAG])
 
     def revoke(self, profile: model.Profile, principal: str, key_arn: str) -> str:
         return self._cmd("revoke", profile, principal, key_arn)
