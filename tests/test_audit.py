@@ -630,7 +630,11 @@ def test_a_conditional_or_denied_grant_gives_no_access() -> None:
     conditional = {**statement(V2_ROLE, V2_ACTIONS, V2_SID), "Condition": {"Bool": {"x": "y"}}}
     deny = {**statement(V1, "kms:*", "deny"), "Effect": "Deny"}
     report = pure_audit(conditional, statement(V1, V1_ACTIONS), deny)
-    assert report.access == () and report.findings == ()
+    assert report.access == ()
+    # The denied v1 grant is no finding; the conditional v2 grant is one, with its condition.
+    [finding] = report.findings
+    assert (finding.code, finding.principal) == (audit.CONDITIONAL, V2_ROLE)
+    assert '{"Bool":{"x":"y"}}' in finding.message
 
 
 def test_a_role_trusting_v1_with_an_external_id_still_counts() -> None:
@@ -749,3 +753,61 @@ def test_v2_grant_found_by_role_shape_and_its_fixes_are_safe_in_order(aws, tmp_p
         assert verdict.verdict == "valid", (name, verdict.reasons)
     result, after = run_audit(endpoint, regions=("us-east-1",), accounts=())
     assert (result.returncode, after["findings"]) == (0, []), after["findings"]
+
+
+def test_a_conditional_grant_to_v1_is_reported_and_csv_cells_cannot_run(aws, capsys) -> None:
+    """A Condition does not take the retired principal out of a key policy: the grant is a HIGH
+    finding with its condition, in every format. Its Sid, chosen by whoever wrote the policy,
+    starts like a spreadsheet formula: in CSV it is shown as text (OWASP "CSV Injection")."""
+    import csv
+
+    sid = '=HYPERLINK("http://evil.example","x")'
+    conditional = {
+        **statement(V1, V1_ACTIONS, sid),
+        "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}},
+    }
+    kms = aws("kms", "us-east-1")
+    # moto 5.2.5 leaves KeyUsage out of DescribeKey unless CreateKey was given it.
+    arn = kms.create_key(Policy=key_policy(conditional), KeyUsage=model.KEY_USAGE)["KeyMetadata"][
+        "Arn"
+    ]
+    endpoint = kms.meta.endpoint_url
+    code, report = json_here(capsys, endpoint, regions=("us-east-1",))
+    assert code == 1
+    assert report["access"] == []
+    [finding] = report["findings"]
+    assert finding["code"] == model.FINDING_V1_CONDITIONAL == audit.V1_CONDITIONAL
+    assert (finding["subject"], finding["principal"]) == (arn, V1)
+    assert finding["severity"] == "HIGH"
+    assert '{"StringEquals":{"kms:ViaService":"s3.us-east-1.amazonaws.com"}}' in finding["message"]
+    assert finding["fix"] == f"cmek revoke --cmek-version v1 --key-arn {arn} --endpoint-url " + (
+        f"{endpoint} --apply"
+    )
+    _, table = audit_here(capsys, endpoint, "--format", "csv", regions=("us-east-1",))
+    [row] = [r for r in csv.DictReader(io.StringIO(table)) if r["record"] == "finding"]
+    assert row["severity"] == "HIGH"
+    assert row["message"].startswith("statement ")  # not a formula: left as it is
+    assert f"statement {sid!r}" in row["message"]
+    # The same Sid on a plain grant is an access row's `where` cell, which it would begin.
+    kms.create_key(Policy=key_policy(statement(V1, V1_ACTIONS, sid)), KeyUsage=model.KEY_USAGE)
+    _, table = audit_here(capsys, endpoint, "--format", "csv", regions=("us-east-1",))
+    [access] = [r for r in csv.DictReader(io.StringIO(table)) if r["record"] == "access"]
+    assert access["where"] == f"'{sid}"
+    _, text = audit_here(capsys, endpoint, regions=("us-east-1",))
+    assert f"  HIGH   {model.FINDING_V1_CONDITIONAL}  {arn}: " in text
+
+
+@pytest.mark.parametrize("start", list(model.CSV_FORMULA_STARTS))
+def test_a_csv_cell_that_starts_like_a_formula_is_prefixed(start: str) -> None:
+    cell = f"{start}cmd|' /C calc'!A0"
+    assert audit_render.csv_cell(cell) == f"'{cell}"
+    assert audit_render.csv_cell(f"x{cell}") == f"x{cell}"
+    assert audit_render.csv_cell(3) == 3
+
+
+def test_printed_fixes_are_shell_quoted() -> None:
+    import shlex
+
+    endpoint = "http://127.0.0.1:5000/$(touch pwned)"
+    fix = audit.Fixes(endpoint).revoke(model.V1, V1, KEY)
+    assert shlex.split(fix)[-3:] == ["--endpoint-url", endpoint, audit.APPLY_FLAG]

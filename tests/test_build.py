@@ -134,7 +134,7 @@ def test_fallback_two_renames_restore_the_old_dist_on_failure(
 
     def replace_failing_on_swap_in(src: os.PathLike, dst: os.PathLike) -> None:
         calls.append(Path(src).name)
-        if Path(src).name.startswith(".dist.cmek-"):
+        if Path(src).name.startswith(f"{build.STAGING_PREFIX}new-"):
             raise OSError(errno.EBUSY, os.strerror(errno.EBUSY))
         real_replace(src, dst)
 

@@ -113,6 +113,36 @@ def _home(cwd: Path) -> None:
     (cwd / "home" / "notes.txt").write_text("mine")
 
 
+def _policy(text: str) -> Callable[[Path], None]:
+    return lambda cwd: (cwd / "policy.json").write_text(text)
+
+
+def _statement(extra: str) -> str:
+    return (
+        '{"Version": "2012-10-17", "Statement": [{"Sid": "s", "Effect": "Allow", '
+        f'"Principal": {{"AWS": "{model.V1.principal}"}}, "Action": "kms:Decrypt", '
+        f'"Resource": "*"{extra}}}]}}'
+    )
+
+
+SURROGATE = _policy(_statement(', "Condition": {"StringEquals": {"aws:x": "\\ud800"}}'))
+NAN = _policy(_statement(', "Condition": {"NumericLessThan": {"aws:x": NaN}}'))
+INFINITY = _policy(_statement(', "Condition": {"NumericLessThan": {"aws:x": -Infinity}}'))
+# A name over NAME_MAX (255 bytes), and a path over PATH_MAX (4096 bytes) of legal names.
+LONG_NAME = "n" * 300
+LONG_PATH = "/".join(["p" * 200] * 25)
+
+
+def _tampered(cwd: Path) -> None:
+    """A build whose template an attacker edited, manifest rewritten: only the checks see it."""
+    _dist_with(
+        lambda d: (d / model.STACK_COMBINED.path).write_text(
+            (d / model.STACK_COMBINED.path).read_text().replace("kms:Decrypt", "kms:Decryp")
+        ),
+        rewrite_manifest=True,
+    )(cwd)
+
+
 _BUILT: dict[str, Path] = {}
 
 
@@ -229,6 +259,10 @@ BUILD = {
         expect="not part of its cmek build",
         setup=[_dist_with(lambda d: (d / "notes.txt").write_text("mine"))],
     ),
+    "out name over NAME_MAX": c("build", "--out", LONG_NAME, expect="at most 255 bytes"),
+    "out path over PATH_MAX": c("build", "--out", LONG_PATH, expect="bytes in all"),
+    "config name over NAME_MAX": c("build", "--config", LONG_NAME, expect="File name too long"),
+    "config path over PATH_MAX": c("build", "--config", LONG_PATH, expect="File name too long"),
     "stdout closed": c(
         "build",
         "--out",
@@ -293,10 +327,19 @@ CHECK = {
     ),
     "DIR /dev/zero": c("check", "/dev/zero", expect="expected a directory built"),
     "DIR a FIFO": c("check", "fifo", expect="expected a directory built", setup=[_fifo]),
+    "manifest deleted": c(
+        "check",
+        "dist",
+        expect=f"{model.MANIFEST_FILE}: CMEK-DIST-001 missing",
+        code=1,
+        setup=[_dist_with(lambda d: (d / model.MANIFEST_FILE).unlink())],
+    ),
+    "DIR name over NAME_MAX": c("check", LONG_NAME, expect="File name too long"),
     "manifest a link to /dev/zero": c(
         "check",
         "dist",
-        expect="expected a directory built",
+        expect=f"{model.MANIFEST_FILE}: CMEK-DIST-001 is a symbolic link",
+        code=1,
         setup=[
             _dist_with(
                 lambda d: (
@@ -368,6 +411,24 @@ PUBLISH = {
     "version latest": c(
         "publish", "--bucket", "my-bucket", "--version", "latest", expect="key segment"
     ),
+    "region unknown": c(
+        "publish", "--bucket", "my-bucket", "--region", "us-moon-1", expect="where S3 runs"
+    ),
+    "region upper case": c(
+        "publish", "--bucket", "my-bucket", "--region", "US-EAST-1", expect="where S3 runs"
+    ),
+    "DIR name over NAME_MAX": c(
+        "publish", "--bucket", "my-bucket", LONG_NAME, expect="File name too long"
+    ),
+    "DIR a build check refuses": c(
+        "publish",
+        "--bucket",
+        "my-bucket",
+        "dist",
+        expect="refused: ",
+        code=1,
+        setup=[_tampered],
+    ),
     "DIR not a build": c(
         "publish", "--bucket", "my-bucket", "mine", expect="cannot read the build", setup=[_mine]
     ),
@@ -391,12 +452,32 @@ VERIFY_KEY = {
     "role arn 65 characters": c(
         "verify-key", "--cmek-version", "v1", KEY, "--role-arn", ROLE_65, expect="1-64"
     ),
-    "watch 0": c(
-        "verify-key", "--cmek-version", "v1", KEY, "--watch", "0", expect="positive number"
-    ),
-    "watch nan": c(
-        "verify-key", "--cmek-version", "v1", KEY, "--watch", "nan", expect="positive number"
-    ),
+    **{
+        f"watch {value}": c(
+            "verify-key",
+            "--cmek-version",
+            "v1",
+            KEY,
+            "--watch",
+            value,
+            expect=f"--watch {value!r}: expected a number of seconds from 1 to 86400",
+        )
+        for value in (
+            "0",
+            "0.5",
+            "-1",
+            "nan",
+            "inf",
+            "1e309",
+            "1e3",
+            "99999999999999999999",
+            "86401",
+            "\u0663",  # ARABIC-INDIC DIGIT THREE: float() takes it
+            "\uff13",  # FULLWIDTH DIGIT THREE
+            "\u00b2",  # SUPERSCRIPT TWO: isdigit() but not int()
+            " 600",
+        )
+    },
 }
 
 GRANT = {
@@ -433,6 +514,61 @@ GRANT = {
         ROLE + "/",
         expect="role name",
     ),
+    "policy file name over NAME_MAX": c(
+        "grant", "--cmek-version", "v1", "--policy-file", LONG_NAME, expect="File name too long"
+    ),
+    "policy file path over PATH_MAX": c(
+        "grant", "--cmek-version", "v1", "--policy-file", LONG_PATH, expect="File name too long"
+    ),
+    "policy lone surrogate": c(
+        "grant",
+        "--cmek-version",
+        "v1",
+        "--policy-file",
+        "policy.json",
+        expect="lone UTF-16 surrogate (\\ud800)",
+        setup=[SURROGATE],
+    ),
+    "policy NaN": c(
+        "grant",
+        "--cmek-version",
+        "v1",
+        "--policy-file",
+        "policy.json",
+        expect="'NaN' is not a JSON value",
+        setup=[NAN],
+    ),
+    "policy -Infinity": c(
+        "grant",
+        "--cmek-version",
+        "v1",
+        "--policy-file",
+        "policy.json",
+        expect="'-Infinity' is not a JSON value",
+        setup=[INFINITY],
+    ),
+    "backup dir name over NAME_MAX": c(
+        "grant",
+        "--cmek-version",
+        "v1",
+        "--key-arn",
+        KEY,
+        "--apply",
+        "--backup-dir",
+        LONG_NAME,
+        expect="at most 255 bytes",
+    ),
+    "backup dir path over PATH_MAX": c(
+        "grant",
+        "--cmek-version",
+        "v1",
+        "--key-arn",
+        KEY,
+        "--apply",
+        "--backup-dir",
+        LONG_PATH,
+        expect="bytes in all",
+    ),
     "region unknown": c(
         "grant",
         "--cmek-version",
@@ -457,6 +593,24 @@ REVOKE = {
         KEY.replace("us-east-1", "us-moon-1"),
         expect="us-moon-1",
     ),
+    "policy lone surrogate": c(
+        "revoke",
+        "--cmek-version",
+        "v1",
+        "--policy-file",
+        "policy.json",
+        expect="lone UTF-16 surrogate",
+        setup=[SURROGATE],
+    ),
+    "policy NaN": c(
+        "revoke",
+        "--cmek-version",
+        "v1",
+        "--policy-file",
+        "policy.json",
+        expect="not a JSON value",
+        setup=[NAN],
+    ),
     "principal 65 characters": c(
         "revoke", "--cmek-version", "v2", "--key-arn", KEY, "--principal", ROLE_65, expect="1-64"
     ),
@@ -467,7 +621,17 @@ AUDIT = {
     "account 100 KB": c(
         "audit", "--region", "us-east-1", "--clickhouse-account", HUGE, expect="characters)"
     ),
-    "concurrency 0": c("audit", "--region", "us-east-1", "--concurrency", "0", expect="1 to"),
+    **{
+        f"concurrency {value}": c(
+            "audit",
+            "--region",
+            "us-east-1",
+            "--concurrency",
+            value,
+            expect=f"--concurrency {value!r}: expected a whole number from 1 to 64",
+        )
+        for value in ("0", "65", "-1", "1.5", "\u0663", "\uff13", "\u00b2", "9" * 40)
+    },
     "endpoint not http": c(
         "audit", "--region", "us-east-1", "--endpoint-url", "file:///etc", expect="http(s) URL"
     ),
@@ -627,3 +791,51 @@ def test_a_signal_while_reading_stdin_is_one_line(
     assert stderr.decode().splitlines() == [line]
     assert stdout == b""
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "line"),
+    [(signal.SIGINT, 130, "cmek: interrupted"), (signal.SIGTERM, 143, "cmek: terminated")],
+)
+def test_a_signal_ends_a_watch_with_its_exit_code(
+    tmp_path: Path, signum: int, code: int, line: str
+) -> None:
+    """`verify-key --watch`: a stopped watch is not a clean exit (the README's 130 and 143). The
+    endpoint refuses connections, so each check is "could not check", one line, then a wait."""
+    (tmp_path / "home").mkdir()
+    start = "import signal; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    start += "from cmek import cli; cli.run()"
+    argv = ["verify-key", "--cmek-version", "v1", KEY, "--watch", "1"]
+    argv += ["--endpoint-url", "http://127.0.0.1:9"]
+    proc = subprocess.Popen(
+        [sys.executable, "-c", start, *argv],
+        cwd=tmp_path,
+        env=_env(tmp_path) | {"AWS_MAX_ATTEMPTS": "1"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    try:
+        first = proc.stdout.readline()
+        assert "could not check" in first or " not valid " in first, first
+        proc.send_signal(signum)
+        _, stderr = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == code
+    assert stderr.splitlines() == [line]
+
+
+def test_an_out_name_of_250_bytes_is_built(tmp_path: Path) -> None:
+    """A legal name near NAME_MAX: the staging folder's name is derived, not appended to it."""
+    (tmp_path / "home").mkdir()
+    name = "d" * 250
+    result = _run(c("build", "--out", name, expect=""), tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["home", name])
+    assert json.loads((tmp_path / name / model.MANIFEST_FILE).read_text())["generator"] == "cmek"

@@ -177,8 +177,18 @@ def test_changed_bytes_under_the_same_version_are_refused_and_change_nothing(
     run_publish(built, moto_reset)
     before = snapshot(s3)
     other = build_into(tmp_path / "dist", dataclasses.replace(Config(), principal=OTHER_PRINCIPAL))
+    config = tmp_path / "cmek.toml"
+    config.write_text(f'principal = "{OTHER_PRINCIPAL}"\n')  # what `cmek check` judges it by
     code, out, _ = cmek(
-        capsys, "publish", "--bucket", BUCKET, "--endpoint-url", moto_reset, str(other)
+        capsys,
+        "publish",
+        "--bucket",
+        BUCKET,
+        "--endpoint-url",
+        moto_reset,
+        "--config",
+        str(config),
+        str(other),
     )
     assert code == 1
     refused = [line for line in out.splitlines() if line.startswith("refused ")]
@@ -560,3 +570,49 @@ def test_a_bucket_without_write_permission_fails_at_the_first_write_exit_3(
     assert not any(line.startswith("uploaded") for line in out.splitlines())
     reader = aws.client("s3", REGION, url)
     assert reader.list_objects_v2(Bucket=BUCKET).get("KeyCount") == 0
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_a_build_check_refuses_is_not_published(
+    built: Path,
+    s3: object,
+    moto_reset: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture,
+    dry_run: bool,
+) -> None:
+    """A template edited after the build, manifest rewritten to match (so only the checks see it):
+    `cmek check`'s findings, exit 1, and not one object in the bucket."""
+    dist = tmp_path / "dist"
+    shutil.copytree(built, dist)
+    stack = dist / model.STACK_COMBINED.path
+    stack.write_text(stack.read_text().replace("kms:Decrypt", "kms:Decryp"))
+    files = {
+        p.relative_to(dist).as_posix(): p.read_text()
+        for p in sorted(dist.rglob("*"))
+        if p.is_file() and p.name != model.MANIFEST_FILE
+    }
+    (dist / model.MANIFEST_FILE).write_text(build.manifest(files))
+    argv = ["publish", "--bucket", BUCKET, "--endpoint-url", moto_reset, "--region", REGION]
+    code, out, err = cmek(capsys, *argv, *(["--dry-run"] if dry_run else []), str(dist))
+    assert code == 1, err
+    assert err == ""
+    assert f"{model.STACK_COMBINED.path}:" in out
+    assert "CMEK-PROFILE-002 'kms:Decryp' matches no KMS action" in out
+    assert out.splitlines()[-1].startswith("refused: ")
+    assert out.splitlines()[-1].endswith("nothing was uploaded")
+    assert snapshot(s3) == {}
+
+
+def test_an_unknown_region_is_refused_before_s3(
+    built: Path, s3: object, moto_reset: str, capsys: pytest.CaptureFixture
+) -> None:
+    """A region is written into every published link for good: a typo stops here (exit 2)."""
+    argv = ["publish", "--bucket", BUCKET, "--endpoint-url", moto_reset, "--region", "us-east-7"]
+    code, out, err = cmek(capsys, *argv, str(built))
+    assert (code, out) == (2, "")
+    assert err.splitlines() == [
+        "cmek: error: --region 'us-east-7': expected a region where S3 runs in partition 'aws', "
+        f"like {model.EXAMPLE_REGION}"
+    ]
+    assert snapshot(s3) == {}

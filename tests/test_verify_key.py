@@ -811,8 +811,8 @@ def test_watch_cli_sees_the_key_become_disabled(moto: Moto) -> None:
         change = lines.get(timeout=60)
         assert " not valid (was valid): key-state: key state Disabled" in change
         proc.send_signal(signal.SIGINT)
-        assert proc.wait(timeout=30) == 0
-        assert proc.stderr.read() == ""
+        assert proc.wait(timeout=30) == 130
+        assert proc.stderr.read() == "cmek: interrupted\n"
     finally:
         if proc.poll() is None:
             proc.kill()

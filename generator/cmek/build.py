@@ -27,6 +27,12 @@ from cmek.errors import InputError, ToolError, quote
 if TYPE_CHECKING:
     from cmek.render.links import StackInputs
 
+# Hidden folders beside DIR while a build is written (`new`) and, without renameat2, the previous
+# build on its way out (`old`).
+STAGING_PREFIX = ".cmek-build-"
+# How many random characters tempfile.mkdtemp puts after a prefix (tempfile._RandomNameSequence).
+_MKDTEMP_RANDOM_CHARS = 8
+
 
 def artifacts(config: Config, inputs: StackInputs | None = None) -> dict[str, str]:
     """Every file of a dist directory, keyed by its path relative to it, manifest included.
@@ -130,13 +136,14 @@ def write(files: dict[str, str], out: Path) -> tuple[str, ...]:
     """
     check_target(out)
     parent = out.absolute().parent
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.cmek-", dir=parent))
-    except OSError as exc:
-        raise ToolError(f"cannot write {quote(out)}: {exc.strerror}") from None
+    staging: Path | None = None
     swapped, old = False, None
     try:
+        parent.mkdir(parents=True, exist_ok=True)
+        with _signals_held():
+            # Made and named under held signals: a signal can no longer land between the folder's
+            # creation and the name the clean-up below needs.
+            staging = _staging(parent)
         _fill(staging, files)
         with _signals_held():
             old = _swap_in(staging, out)
@@ -149,10 +156,31 @@ def write(files: dict[str, str], out: Path) -> tuple[str, ...]:
             shutil.rmtree(old, ignore_errors=True)
         raise
     finally:
-        if not swapped:
+        if not swapped and staging is not None:
             # A failure or an interruption before the swap: the staging copy is half a build.
             shutil.rmtree(staging, ignore_errors=True)
-    return _remove_old(old) if old is not None else ()
+    if old is None:
+        return ()
+    try:
+        return _remove_old(old)
+    except BaseException:
+        # A signal while the previous build is deleted: it is still deleted before the exit.
+        shutil.rmtree(old, ignore_errors=True)
+        raise
+
+
+def room(files: dict[str, str], out: Path) -> int:
+    """The bytes a build adds to the path `out` at its deepest: the longest file path under it,
+    and the staging folder's name where that is longer than `out`'s own (see `_staging`)."""
+    staging = len(STAGING_PREFIX) + len("new-") + _MKDTEMP_RANDOM_CHARS
+    longer = max(0, staging - len(os.fsencode(out.name)))
+    return longer + 1 + max((len(relpath.encode()) for relpath in files), default=0)
+
+
+def _staging(parent: Path, kind: str = "new") -> Path:
+    """A fresh hidden folder beside DIR. Its name is derived, not DIR's name with a suffix: a
+    DIR name of up to NAME_MAX bytes must still leave room for the staging copy's name."""
+    return Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{kind}-", dir=parent))
 
 
 def _fill(staging: Path, files: dict[str, str]) -> None:
@@ -208,7 +236,7 @@ def _two_renames(staging: Path, out: Path) -> Path | None:
     if not os.path.lexists(out):
         os.replace(staging, out)
         return None
-    aside = Path(tempfile.mkdtemp(prefix=f".{out.name}.cmek-old-", dir=out.absolute().parent))
+    aside = _staging(out.absolute().parent, "old")
     os.replace(out, aside / out.name)
     try:
         os.replace(staging, out)

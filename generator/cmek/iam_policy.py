@@ -115,6 +115,7 @@ def load(document: str | dict) -> dict:
         policy = document
     if not isinstance(policy, dict):
         raise InputError(f"policy: expected a JSON object, found {type(policy).__name__}")
+    _check_values(policy)
     for index, statement in enumerate(statements(policy)):
         _check_statement(statement, index)
     return policy
@@ -149,6 +150,22 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict:
 def _no_constant(name: str) -> Any:
     """NaN and Infinity are not JSON (RFC 8259) and IAM refuses them; Python's json accepts them."""
     raise InputError(f"policy: {quote(name)} is not a JSON value")
+
+
+def _check_values(policy: dict) -> None:
+    """What JSON's syntax lets through and IAM refuses: a lone surrogate (`"\\ud800"`, not
+    Unicode: it cannot be written back as UTF-8) and, in a policy given as a dict (an SDK parsed
+    it), NaN or Infinity."""
+    try:
+        json.dumps(policy, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as exc:
+        bad = exc.object[exc.start : exc.end]
+        raise InputError(
+            f"policy: holds a lone UTF-16 surrogate ({bad.encode('unicode_escape').decode()}); "
+            "expected Unicode text"
+        ) from None
+    except (ValueError, TypeError):
+        raise InputError("policy: holds NaN, Infinity or a value that is not JSON") from None
 
 
 def _check_statement(statement: Mapping[str, Any], index: int) -> None:

@@ -25,9 +25,14 @@ def _endpoints() -> dict:
 
 def cloudformation_regions(partition: str) -> tuple[str, ...]:
     """Sorted regions of `partition` that have a CloudFormation endpoint."""
+    return service_regions("cloudformation", partition)
+
+
+def service_regions(service: str, partition: str) -> tuple[str, ...]:
+    """Sorted regions of `partition` where botocore's data lists an endpoint of `service`."""
     for part in _endpoints()["partitions"]:
         if part["partition"] == partition:
-            endpoints = part["services"].get("cloudformation", {}).get("endpoints", {})
+            endpoints = part["services"].get(service, {}).get("endpoints", {})
             return tuple(sorted(r for r in endpoints if r in part["regions"]))
     return ()
 

@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 from cmek import model, regions
 from cmek.errors import InputError, quote
@@ -117,3 +119,59 @@ def _same_partition(arn: str, what: str, partition: str) -> None:
         raise InputError(
             f"{what} {quote(arn)}: expected partition {partition!r}, found {quote(found)}"
         )
+
+
+# --- Numbers and paths typed on a command line -------------------------------------------------
+# ASCII only: Python's int() and float() take any script's digits (Arabic-Indic, fullwidth),
+# '²' passes str.isdigit() and then fails int(), and float() takes 'nan', 'inf' and '1e309'.
+_WHOLE = re.compile(r"[0-9]{1,18}")
+_DECIMAL = re.compile(r"[0-9]{1,18}(\.[0-9]{1,9})?")
+
+
+def whole_number(value: str, what: str, low: int, high: int) -> int:
+    """A whole number of ASCII digits from `low` to `high`."""
+    if not _WHOLE.fullmatch(value) or not low <= int(value) <= high:
+        raise InputError(f"{what} {quote(value)}: expected a whole number from {low} to {high}")
+    return int(value)
+
+
+def seconds(value: str, what: str, low: int, high: int, example: int) -> float:
+    """A number of seconds in ASCII decimal notation, from `low` to `high`."""
+    if not _DECIMAL.fullmatch(value) or not low <= float(value) <= high:
+        raise InputError(
+            f"{what} {quote(value)}: expected a number of seconds from {low} to {high}, "
+            f"like {example}"
+        )
+    return float(value)
+
+
+def path(value: Path, what: str, room: int = 0) -> Path:
+    """A path the filesystem can name: no component over NAME_MAX bytes, the absolute path (plus
+    `room` bytes for what will be written under it) within PATH_MAX. Checked before any system
+    call, which would fail with ENAMETOOLONG ("File name too long") deep in a library."""
+    name_max, path_max = _limits(value)
+    longest = max((len(os.fsencode(p)) for p in value.parts if p != "/"), default=0)
+    # PATH_MAX counts the terminating NUL byte.
+    total = len(os.fsencode(value.absolute())) + room + 1
+    if longest > name_max or total > path_max:
+        raise InputError(
+            f"{what} {quote(value)}: expected a path with names of at most {name_max} bytes and "
+            f"at most {path_max - room - 1} bytes in all"
+        )
+    return value
+
+
+def _limits(value: Path) -> tuple[int, int]:
+    """NAME_MAX and PATH_MAX of the filesystem that would hold `value` (its nearest existing
+    folder), else the model's defaults."""
+    folder = value.absolute().parent
+    while True:
+        try:
+            return (
+                os.pathconf(folder, "PC_NAME_MAX"),
+                min(os.pathconf(folder, "PC_PATH_MAX"), model.PATH_MAX_BYTES),
+            )
+        except (OSError, ValueError):
+            if folder == folder.parent:
+                return model.PATH_NAME_MAX_BYTES, model.PATH_MAX_BYTES
+            folder = folder.parent

@@ -13,6 +13,7 @@ and each access's verdict is `verify_key.evaluate` on the same facts, so the aud
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +36,8 @@ KEY_NOT_ENABLED = model.FINDING_KEY_NOT_ENABLED
 BROADER = model.FINDING_BROADER
 UNREADABLE = model.FINDING_UNREADABLE
 ACCOUNT_NOT_AUDITED = model.FINDING_ACCOUNT_NOT_AUDITED
+V1_CONDITIONAL = model.FINDING_V1_CONDITIONAL
+CONDITIONAL = model.FINDING_CONDITIONAL
 
 # Every printed cmek fix writes (with a backup of the previous policy); without it, a dry run.
 APPLY_FLAG = "--apply"
@@ -235,6 +238,7 @@ def audit(inventory: Inventory, accounts: Sequence[str], endpoint_url: str | Non
                 access.append(found)
                 findings += key_findings(found, policy, fixes)
         findings += typo_findings(key, policy, accounts, fixes)
+        findings += conditional_findings(key, policy, accounts, fixes)
         for role, trusting in trusts:
             for principal, profile in trusting.items():
                 found = role_access(key, policy, role, principal, profile)
@@ -354,12 +358,13 @@ class Fixes:
     endpoint_url: str | None = None
 
     def _cmd(self, verb: str, profile: model.Profile, principal: str, key_arn: str) -> str:
-        who = "" if principal == profile.principal else f" --principal {principal}"
-        endpoint = f" --endpoint-url {self.endpoint_url}" if self.endpoint_url else ""
-        return (
-            f"cmek {verb} --cmek-version {profile.name}{who} --key-arn {key_arn}{endpoint} "
-            f"{APPLY_FLAG}"
-        )
+        """Shell-quoted (an endpoint URL may hold `$(...)`, `;` or spaces for a shell to run)."""
+        import shlex
+
+        who = [] if principal == profile.principal else ["--principal", principal]
+        endpoint = ["--endpoint-url", self.endpoint_url] if self.endpoint_url else []
+        argv = ["cmek", verb, "--cmek-version", profile.name, *who, "--key-arn", key_arn]
+        return shlex.join([*argv, *endpoint, APPLY_FLAG])
 
     def revoke(self, profile: model.Profile, principal: str, key_arn: str) -> str:
         return self._cmd("revoke", profile, principal, key_arn)
@@ -481,6 +486,64 @@ def typo_findings(
                 )
             )
     return findings
+
+
+# --- Conditional grants --------------------------------------------------------------------------
+
+
+def conditional_findings(
+    key: KeyFacts, policy: Mapping[str, Any], accounts: Sequence[str], fixes: Fixes
+) -> list[Finding]:
+    """Each Allow under a Condition that would grant a ClickHouse principal actions on the key if
+    the request meets it. The evaluator never counts such a grant (it cannot know the request), so
+    without this finding a conditional grant to the retired v1 principal went unreported."""
+    findings = []
+    home = iam_policy.account_of(key.arn)
+    listed = iam_policy.statements(policy)
+    labels = {iam_policy.label(s, i): s for i, s in enumerate(listed)}
+    for principal, profile in candidates(policy, accounts, key.arn.split(":")[1], home).items():
+        grants = iam_policy.evaluate(policy, principal, _all_actions(), key.arn)
+        by_statement: dict[str, list[str]] = {}
+        for action, grant in grants.items():
+            if grant.allowed or grant.denied_by:
+                continue
+            for name in grant.conditional:
+                by_statement.setdefault(name, []).append(action)
+        for name, actions in by_statement.items():
+            findings.append(
+                _conditional(key.arn, principal, profile, (name, labels[name]), actions, fixes)
+            )
+    return findings
+
+
+def _conditional(
+    key_arn: str,
+    principal: str,
+    profile: model.Profile,
+    statement: tuple[str, Mapping[str, Any]],
+    actions: list[str],
+    fixes: Fixes,
+) -> Finding:
+    name, body = statement
+    condition = json.dumps(body.get("Condition"), sort_keys=True, separators=(",", ":"))
+    message = (
+        f"statement {name!r} grants the {profile.name} principal {len(actions)} action(s) "
+        f"({_listed(actions[:5])}{', ...' if len(actions) > 5 else ''}) when the request meets "
+        f"its Condition {condition}"
+    )
+    if profile is model.V1:
+        named = principal in aws_principals(body.get("Principal"))
+        fix = (
+            fixes.revoke(model.V1, principal, key_arn)
+            if named
+            else f'edit statement {name!r} by hand: it reaches it through "*" or its account'
+        )
+        return Finding(V1_CONDITIONAL, key_arn, principal, message, fix)
+    fix = (
+        f"check that ClickHouse's requests meet the Condition of statement {name!r}, or drop "
+        f"it: {fixes.grant(model.V2, principal, key_arn)}"
+    )
+    return Finding(CONDITIONAL, key_arn, principal, message, fix)
 
 
 def role_access_findings(found: Access) -> list[Finding]:

@@ -8,10 +8,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from typing import Any, TextIO
 
+from cmek import model
 from cmek.audit import evaluate as audit
 
 APPLY_NOTE = (
@@ -35,6 +36,7 @@ CSV_COLUMNS = (
     "code",
     "message",
     "fix",
+    "severity",
 )
 
 
@@ -68,7 +70,9 @@ def text(report: audit.Report) -> str:
     if report.findings:
         lines += ["", "Findings:"]
         for finding in report.findings:
-            lines.append(f"  {finding.code}  {finding.subject}: {finding.message}")
+            lines.append(
+                f"  {severity(finding):6} {finding.code}  {finding.subject}: {finding.message}"
+            )
             lines.append(f"    fix: {finding.fix}")
         if any("cmek " in f.fix for f in report.findings):
             lines += ["", APPLY_NOTE]
@@ -94,7 +98,7 @@ def to_dict(report: audit.Report) -> dict[str, Any]:
         "keys_audited": len(inventory.keys),
         "roles_trusting_clickhouse": [role.arn for role in inventory.roles],
         "access": [asdict(a) for a in report.access],
-        "findings": [asdict(f) for f in report.findings],
+        "findings": [_finding_dict(f) for f in report.findings],
         "unreadable": [asdict(u) for u in inventory.unreadable],
         "calls": dict(inventory.calls),
         "requests": inventory.requests,
@@ -114,14 +118,37 @@ def _csv_rows(report: audit.Report) -> Iterator[dict[str, Any]]:
             row[column] = " ".join(row[column])
         yield {"record": "access", **row}
     for finding in report.findings:
-        yield {"record": "finding", **asdict(finding)}
+        yield {"record": "finding", **_finding_dict(finding)}
+
+
+def severity(finding: audit.Finding) -> str:
+    """The finding's severity label, by its code (the same label ASFF gets)."""
+    return model.ASFF_SEVERITY[finding.code]
+
+
+def _finding_dict(finding: audit.Finding) -> dict[str, Any]:
+    return {**asdict(finding), "severity": severity(finding)}
+
+
+def csv_cell(value: Any) -> Any:
+    """A cell as a spreadsheet may open it: text that starts like a formula (a key policy's Sid or
+    condition, an account or alias name: all chosen by whoever wrote the policy) gets a leading
+    apostrophe, so it is shown, not run."""
+    if isinstance(value, str) and value.startswith(model.CSV_FORMULA_STARTS):
+        return model.CSV_FORMULA_ESCAPE + value
+    return value
+
+
+def _safe_rows(rows: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        yield {column: csv_cell(value) for column, value in row.items()}
 
 
 def to_csv(report: audit.Report) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    writer.writerows(_csv_rows(report))
+    writer.writerows(_safe_rows(_csv_rows(report)))
     return out.getvalue()
 
 
@@ -181,7 +208,7 @@ class Stream:
         elif self.fmt == "json":
             self.out.write(self._separator(first) + json.dumps(account_dict(info, report)))
         elif self.fmt == "csv":
-            self.writer.writerows(_with_account(info, r) for r in _csv_rows(report))
+            self.writer.writerows(_safe_rows(_with_account(info, r) for r in _csv_rows(report)))
         else:
             documents = self.asff_of(info, report)
             for index, document in enumerate(documents):

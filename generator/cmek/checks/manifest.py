@@ -39,6 +39,7 @@ def present(dist: DistDir) -> Problems:
 )
 def manifest(dist: DistDir) -> Problems:
     if not dist.exists(model.MANIFEST_FILE):
+        yield model.MANIFEST_FILE, "missing: nothing says which bytes this build holds"
         return
     try:
         listed = manifests.read(dist.read_bytes(model.MANIFEST_FILE))

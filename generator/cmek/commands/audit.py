@@ -148,11 +148,9 @@ def _check_organization_flags(args: argparse.Namespace) -> None:
 
 
 def _concurrency(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= MAX_CONCURRENCY:
-        raise InputError(
-            f"--concurrency {quote(value)}: expected a whole number from 1 to {MAX_CONCURRENCY}"
-        )
-    return int(value)
+    from cmek import validate
+
+    return validate.whole_number(value, "--concurrency", 1, MAX_CONCURRENCY)
 
 
 def _regions(args: argparse.Namespace) -> tuple[str, ...]:

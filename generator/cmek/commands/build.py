@@ -24,13 +24,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from cmek import build
+    from cmek import build, validate
 
+    validate.path(args.out, "--out")
     try:
         build.check_target(args.out)
     except InputError as exc:
         raise exc.within("--out") from None
     files = build.artifacts(load_config(args))
+    validate.path(args.out, "--out", build.room(files, args.out))
     try:
         warnings = build.write(files, args.out)
     except InputError as exc:

@@ -84,16 +84,20 @@ def _print_list(checks: dict, output: str) -> None:
 
 
 def _findings(args: argparse.Namespace) -> list:
+    import stat
+
     from cmek import model
     from cmek.checks import DistDir, run_all
 
     config = load_config(args)
     expected = f"expected a directory built by `cmek build` (with {model.MANIFEST_FILE})"
     try:
-        is_dist = (args.dir / model.MANIFEST_FILE).is_file()
+        # A folder is judged; a build whose manifest was deleted or replaced is a finding of
+        # CMEK-DIST-001 and -002 (its files are still there to check), not bad input.
+        is_dir = stat.S_ISDIR(args.dir.stat().st_mode)
     except OSError as exc:
         raise InputError(f"DIR {quote(args.dir)}: {exc.strerror}; {expected}") from None
-    if not is_dist:
+    if not is_dir:
         raise InputError(f"DIR {quote(args.dir)}: {expected}")
     dist = DistDir(args.dir, config)
     if dist.unsafe():

@@ -231,7 +231,9 @@ def _region(region: str | None) -> None:
 
 
 def _backup_dir(value: Path | None) -> Path:
-    path = value if value is not None else Path.cwd()
+    from cmek import validate
+
+    path = validate.path(value, "--backup-dir") if value is not None else Path.cwd()
     if not path.is_dir():
         raise InputError(f"--backup-dir {quote(path)}: not a directory")
     return path

@@ -1,9 +1,10 @@
 """`cmek publish`: put a build on S3, versioned, immutable and verified, then the stable paths.
 
-Exit codes: 0 published (or unchanged), 1 refused (the version exists with other bytes; nothing was
-changed), 2 bad input (a flag, or a DIR that is not exactly what its manifest lists), 3 an S3 call
-failed or an object did not verify (the line names bucket, key and cause; stable paths are only
-touched after the version is complete, so a re-run completes it).
+Exit codes: 0 published (or unchanged), 1 refused (`cmek check` has findings in DIR, or the
+version exists with other bytes; nothing was changed), 2 bad input (a flag, or a DIR that is not
+exactly what its manifest lists), 3 an S3 call failed or an object did not verify (the line names
+bucket, key and cause; stable paths are only touched after the version is complete, so a re-run
+completes it).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from typing import TextIO
 from cmek import model
 from cmek.commands import (
     add_aws_profile_argument,
+    add_config_argument,
     add_endpoint_argument,
     check_endpoint,
+    load_config,
     use_aws_profile,
 )
-from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError
+from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
 NAME = "publish"
 HELP = "upload a build to S3: versioned, immutable, verified; then the stable paths"
@@ -42,6 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_aws_profile_argument(parser)
     add_endpoint_argument(parser, "S3")
     parser.add_argument("--dry-run", action="store_true", help="print the plan; write nothing")
+    add_config_argument(parser)
     parser.add_argument("dir", nargs="?", type=Path, default=Path("dist"), help="build (dist)")
 
 
@@ -87,15 +91,48 @@ def run(args: argparse.Namespace) -> int:
         except InputError as exc:
             raise exc.within(flag) from None
     target = publish.Target(*values)
+    region = _region(args.region)
     check_endpoint(args.endpoint_url)
     dist = publish.read_dist(args.dir)
+    findings = _judge(args)
+    if findings:
+        for finding in findings:
+            print(finding)
+        print(
+            f"refused: {len(findings)} finding(s) of `cmek check` in {args.dir}; nothing was "
+            "uploaded"
+        )
+        return EXIT_CHECK_FAILED
     use_aws_profile(args)
-    s3 = publish.S3(aws.client("s3", args.region, args.endpoint_url), target.bucket)
+    s3 = publish.S3(aws.client("s3", region, args.endpoint_url), target.bucket)
     lines = _Lines()
-    summary = publish.publish(dist, target, s3, lines, args.region, args.dry_run)
+    summary = publish.publish(dist, target, s3, lines, region, args.dry_run)
     lines._clear()
     _print_summary(summary, target, s3.requests, args.dry_run)
     return EXIT_CHECK_FAILED if summary.refused else EXIT_OK
+
+
+def _region(value: str | None) -> str | None:
+    """The bucket's region, if given: one where S3 runs in the commercial partition (botocore's
+    data). It is written into every published link, for good: a typo must not get that far."""
+    from cmek import regions
+
+    known = regions.service_regions(model.S3_SERVICE, model.COMMERCIAL_PARTITION)
+    if value is not None and value not in known:
+        raise InputError(
+            f"--region {quote(value)}: expected a region where S3 runs in partition "
+            f"{model.COMMERCIAL_PARTITION!r}, like {model.EXAMPLE_REGION}"
+        )
+    return value
+
+
+def _judge(args: argparse.Namespace) -> list:
+    """Every finding `cmek check DIR --config FILE` reports (deny by default): a build that check
+    would refuse is not published. cfn-lint included: a template it rejects must not reach the
+    console links. A tool a check needs that is missing is exit 3 (ChecksNotRun), as in check."""
+    from cmek.checks import DistDir, run_all
+
+    return run_all(DistDir(args.dir, load_config(args)))
 
 
 def _print_summary(summary, target, requests: int, dry_run: bool) -> None:

@@ -5,7 +5,7 @@ what ClickHouse's documentation asks of a key. It is not ClickHouse's own check,
 ClickHouse Cloud with the service's role.
 
 Exit 0 valid, 1 not valid, 2 bad input, 3 the check could not run (AWS refused the caller, no
-connection). With `--watch` it runs until interrupted and exits 0 on Ctrl-C.
+connection). With `--watch` it runs until interrupted: 130 on Ctrl-C, 143 on SIGTERM.
 """
 
 from __future__ import annotations
@@ -136,19 +136,17 @@ def _request(args: argparse.Namespace):
 
 
 def _interval(value: str | None) -> float | None:
+    from cmek import model, validate
+
     if value is None:
         return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        seconds = 0.0
-    if not 0 < seconds < float("inf"):
-        raise InputError(f"--watch {quote(value)}: expected a positive number of seconds, like 600")
-    return seconds
+    low, high = model.WATCH_INTERVAL_MIN_SECONDS, model.WATCH_INTERVAL_MAX_SECONDS
+    return validate.seconds(value, "--watch", low, high, model.CLICKHOUSE_CHECK_INTERVAL_SECONDS)
 
 
 def _watch(request, args: argparse.Namespace, interval: float) -> int:
-    """Watch until Ctrl-C, which ends it quietly with exit 0 (it is how a watch is stopped)."""
+    """Watch until a signal: Ctrl-C ends it with 130 and SIGTERM with 143, as the CLI ends any
+    command, so a supervisor (systemd, a container runtime) tells a stop from a clean exit."""
     import time
     from datetime import UTC, datetime
 
@@ -165,8 +163,5 @@ def _watch(request, args: argparse.Namespace, interval: float) -> int:
     def emit(at, current, previous) -> None:
         print(line(at, current, previous), flush=True)
 
-    try:
-        verify_key_report.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
-    except KeyboardInterrupt:
-        return EXIT_OK
+    verify_key_report.watch(check_once, interval, emit, time.sleep, lambda: datetime.now(UTC))
     return EXIT_OK

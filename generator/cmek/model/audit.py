@@ -18,6 +18,10 @@ FINDING_KEY_NOT_ENABLED = "key-not-enabled"
 FINDING_BROADER = "broader-than-profile"
 FINDING_UNREADABLE = "could-not-read"
 FINDING_ACCOUNT_NOT_AUDITED = "account-not-audited"
+# An Allow under a Condition: the principal is granted whenever the request meets it (cmek cannot
+# know the request), so the grant is reported with its condition; never counted as access.
+FINDING_V1_CONDITIONAL = "v1-conditional-grant"
+FINDING_CONDITIONAL = "conditional-grant"
 
 # --- Organization-wide audit ---------------------------------------------------------------------
 # The role AWS Organizations creates in every account it creates (and the documented name to give
@@ -44,11 +48,14 @@ ASFF_TEXT_MAX = {"Title": 256, "Description": 1024, "Recommendation": 512}
 # Types are "namespace/category/classifier" from ASFF's taxonomy.
 ASFF_TYPE_ACCESS = "Software and Configuration Checks/AWS Security Best Practices/Key Access"
 ASFF_TYPE_INCOMPLETE = "Software and Configuration Checks/Industry and Regulatory Standards"
-# Severity label and ASFF type per finding code: a grant still usable by a retired or wrong
-# principal is high; a grant that cannot work or grants too much is medium; what was not read low.
+# Severity label and ASFF type per finding code (text, JSON and CSV print the same label): a grant
+# still usable, even under a condition, by a retired or wrong principal is high; a grant that
+# cannot work or grants too much is medium; what was not read low.
 ASFF_SEVERITY: dict[str, str] = {
     FINDING_V1_GRANTED: "HIGH",
     FINDING_V1_ROLE: "HIGH",
+    FINDING_V1_CONDITIONAL: "HIGH",
+    FINDING_CONDITIONAL: "MEDIUM",
     FINDING_BROADER: "MEDIUM",
     FINDING_TYPO: "MEDIUM",
     FINDING_V2_MISSING: "MEDIUM",
@@ -65,3 +72,9 @@ ASFF_TYPES: dict[str, str] = {
 # ASFF resource types of a finding's subject (by ARN service), else Other.
 ASFF_RESOURCE_TYPES: dict[str, str] = {"kms": "AwsKmsKey", "iam": "AwsIamRole"}
 ASFF_RESOURCE_OTHER = "Other"
+
+# --- CSV output ----------------------------------------------------------------------------------
+# A cell a spreadsheet would run as a formula (OWASP "CSV Injection"): it starts with one of these,
+# and gets a leading apostrophe, which spreadsheets show as text and do not evaluate.
+CSV_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_FORMULA_ESCAPE = "'"

@@ -97,5 +97,9 @@ DIST_FILE_MAX_BYTES: dict[str, int] = {
     ".tfvars.example": 262_144,
 }
 DIST_FILE_DEFAULT_MAX_BYTES = TEMPLATE_URL_BODY_MAX_BYTES
+# Path limits where the filesystem does not say (POSIX's NAME_MAX and Linux's PATH_MAX, in bytes):
+# a longer name or path fails every system call with ENAMETOOLONG.
+PATH_NAME_MAX_BYTES = 255
+PATH_MAX_BYTES = 4_096
 # A build writes about a hundred entries; walking stops (a finding) beyond this many.
 DIST_ENTRIES_MAX = 2_000

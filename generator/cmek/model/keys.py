@@ -36,6 +36,10 @@ KEY_ORIGINS: dict[str, str] = {
 KEY_MATERIAL_EXPIRES = "KEY_MATERIAL_EXPIRES"
 # How often ClickHouse re-checks a key (and stops the service when access is lost).
 CLICKHOUSE_CHECK_INTERVAL_SECONDS = 600
+# `verify-key --watch`'s bounds: under a second is a busy loop against KMS's request quota; over a
+# day, a watch that never speaks (and a sleep the platform's clock cannot represent).
+WATCH_INTERVAL_MIN_SECONDS = 1
+WATCH_INTERVAL_MAX_SECONDS = 86_400
 # The data key `verify-key --live` asks for; any spec proves the round trip.
 LIVE_DATA_KEY_SPEC = "AES_256"
 # KMS answers only over TLS, so a key-policy Deny conditioned on this key being false never

@@ -86,3 +86,7 @@ def link_regions(profile: Profile, regions: tuple[str, ...]) -> tuple[str, ...]:
     if profile.legacy:
         return regions
     return tuple(r for r in regions if r in CLICKHOUSE_AWS_REGIONS)
+
+
+# S3's name in botocore's endpoint data: `publish --region` must be one of its regions.
+S3_SERVICE = "s3"
