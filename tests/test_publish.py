@@ -107,7 +107,7 @@ def test_first_publish_uploads_every_file_verified_then_the_stable_paths(
     entries = manifest_entries(built)
     dist = publish.read_dist(built)
     expected = {item.path: item.data for item in (*dist.items, dist.manifest_item)}
-    assert set(expected) == {*entries, model.MANIFEST_FILE, *map(module_zip.zip_path, TfModule)}
+    assert set(expected) == {*entries, model.MANIFEST_FILE, model.MODULES_ZIP}
     for path, data in expected.items():
         key = f"{PREFIX}/{VERSION}/{path}"
         head = s3.head_object(Bucket=BUCKET, Key=key, ChecksumMode="ENABLED")
@@ -444,29 +444,27 @@ def test_published_links_point_only_at_verified_objects(
 
 
 # --- Module zips ---------------------------------------------------------------------------------
-def test_module_zips_are_identical_across_builds_and_hold_the_module(tmp_path: Path) -> None:
+def test_the_module_archive_is_identical_across_builds_and_holds_every_module(
+    tmp_path: Path,
+) -> None:
     first = publish.read_dist(build_into(tmp_path / "a"))
-    time.sleep(1.1)  # a later build: file times differ, the zips must not
+    time.sleep(1.1)  # a later build: file times differ, the archive must not
     second = publish.read_dist(build_into(tmp_path / "b"))
-    zips = [item for item in first.items if item.path.endswith(".zip")]
-    assert len(zips) == len(TfModule)
-    for item in zips:
-        assert second.item(item.path).data == item.data
-        archive = zipfile.ZipFile(io.BytesIO(item.data))
-        names = archive.namelist()
-        assert names == sorted(names)
-        module = item.path.removesuffix(".zip")
-        for info in archive.infolist():
-            assert info.date_time == module_zip.ZIP_DATE_TIME
-            assert (info.external_attr >> 16) & 0o777 == 0o644
-            assert info.extra == b""
-            assert archive.read(info) == (tmp_path / "a" / module / info.filename).read_bytes()
-        on_disk = sorted(
-            p.relative_to(tmp_path / "a" / module).as_posix()
-            for p in (tmp_path / "a" / module).rglob("*")
-            if p.is_file()
-        )
-        assert names == on_disk
+    (item,) = [item for item in first.items if item.path.endswith(".zip")]
+    assert item.path == model.MODULES_ZIP
+    assert second.item(item.path).data == item.data
+    archive = zipfile.ZipFile(io.BytesIO(item.data))
+    names = archive.namelist()
+    assert names == sorted(names)
+    modules = tmp_path / "a" / model.TERRAFORM_MODULES_DIR
+    for info in archive.infolist():
+        assert info.date_time == module_zip.ZIP_DATE_TIME
+        assert (info.external_attr >> 16) & 0o777 == 0o644
+        assert info.extra == b""
+        assert archive.read(info) == (modules / info.filename).read_bytes()
+    on_disk = sorted(p.relative_to(modules).as_posix() for p in modules.rglob("*") if p.is_file())
+    assert names == on_disk
+    assert {name.split("/", 1)[0] for name in names} == set(model.TERRAFORM_MODULES)
 
 
 # A v2 service's encryption role (cmek-policy's default profile) in a ClickHouse account.
@@ -474,25 +472,29 @@ V2_SERVICE_ROLE = "arn:aws:iam::999988887777:role/CH-TDE-example"
 MODULE_INPUTS = {TfVar.ACCOUNT_ID: "111122223333", TfVar.CLICKHOUSE_ROLE_ARN: V2_SERVICE_ROLE}
 
 
+def _s3_source(endpoint: str, key: str, module: str) -> str:
+    """go-getter's S3 form of one module of the archive; an endpoint other than amazonaws.com
+    works path style only with credentials in the URL, after the `//module` sub-directory."""
+    credentials = "aws_access_key_id=testing&aws_access_key_secret=testing"
+    return f"s3::{endpoint}/{BUCKET}/{key}//{module}?{credentials}"
+
+
 def test_published_policy_zip_is_a_terraform_module_source(
     built: Path, s3: object, moto_reset: str, tmp_path: Path
 ) -> None:
     run_publish(built, moto_reset)
-    key = f"{PREFIX}/{VERSION}/{module_zip.zip_path(TfModule.POLICY)}"
+    key = f"{PREFIX}/{VERSION}/{model.MODULES_ZIP}"
     expected = terraform_runner.apply_outputs(built / TfModule.POLICY.path, MODULE_INPUTS)
     # Unzipped, the module applies like the directory it came from.
     unzipped = tmp_path / "unzipped"
     zipfile.ZipFile(io.BytesIO(s3.get_object(Bucket=BUCKET, Key=key)["Body"].read())).extractall(
         unzipped
     )
-    assert terraform_runner.apply_outputs(unzipped, MODULE_INPUTS) == expected
-    # As an `s3::` source, fetched by `terraform init` from the (moto) bucket. go-getter takes an
-    # endpoint other than amazonaws.com, path style, only with credentials in the URL.
+    assert terraform_runner.apply_outputs(unzipped / TfModule.POLICY, MODULE_INPUTS) == expected
+    # As an `s3::` source, fetched by `terraform init` from the (moto) bucket.
     root = tmp_path / "root"
     root.mkdir()
-    source = (
-        f"s3::{moto_reset}/{BUCKET}/{key}?aws_access_key_id=testing&aws_access_key_secret=testing"
-    )
+    source = _s3_source(moto_reset, key, TfModule.POLICY)
     output = TfOutput.KEY_POLICY_JSON.value
     arguments = "".join(f'  {name} = "{value}"\n' for name, value in MODULE_INPUTS.items())
     (root / "main.tf").write_text(
@@ -506,6 +508,22 @@ def test_published_policy_zip_is_a_terraform_module_source(
     )
     outputs = [m["outputs"] for m in applied.messages() if m.get("type") == "outputs"][-1]
     assert outputs[output]["value"] == expected[output]
+
+
+def test_a_published_module_that_calls_its_sibling_is_fetched(
+    built: Path, s3: object, moto_reset: str, tmp_path: Path
+) -> None:
+    """cmek-new-key calls `../cmek-policy`: Terraform resolves that only inside one package, so
+    one zip per module failed with "Local module path escapes module package" (`terraform get`
+    fetches modules without providers, so it runs offline)."""
+    run_publish(built, moto_reset)
+    source = _s3_source(moto_reset, f"{PREFIX}/{VERSION}/{model.MODULES_ZIP}", TfModule.NEW_KEY)
+    (tmp_path / "main.tf").write_text(f'module "cmek" {{\n  source = "{source}"\n}}\n')
+    fetched = terraform_runner.run(tmp_path, "get", "-no-color")
+    assert fetched.returncode == 0, fetched.stderr
+    modules = json.loads((tmp_path / ".terraform" / "modules" / "modules.json").read_text())
+    keys = {m["Key"] for m in modules["Modules"]}
+    assert {"cmek", "cmek.policy"} <= keys, keys
 
 
 # --- Permissions, enforced by moto's IAM -------------------------------------------------------

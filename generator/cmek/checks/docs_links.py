@@ -23,7 +23,7 @@ from cmek.checks import ArtifactError, DistDir, Problems, check, sources
 from cmek.checks.links import parse
 from cmek.config import Config
 from cmek.errors import InputError
-from cmek.model import Param, TfModule
+from cmek.model import Param
 from cmek.render.links import StackInputs
 
 # Any absolute URL (scheme://...), up to a character that ends it in Markdown, HTML or code.
@@ -133,14 +133,17 @@ def links_file(dist: DistDir) -> Problems:
 @cache
 def allowed_urls(config: Config, files: frozenset[str]) -> frozenset[str]:
     """Every absolute URL a build's documents may hold: the quick-create links, and the objects
-    `cmek publish` creates (each file of the build, the module zips, the stable templates)."""
+    `cmek publish` creates (each file of the build, the module archive and each module in it, the
+    stable templates)."""
     from cmek.render import links
 
     urls = {link.url for link in links.links(config)}
     objects = {f"{model.VERSION}/{path}" for path in files}
-    objects |= {f"{model.VERSION}/{m.path}{model.MODULE_ZIP_SUFFIX}" for m in TfModule}
+    objects.add(f"{model.VERSION}/{model.MODULES_ZIP}")
     objects |= {model.template_path(stack, model.VERSION) for stack in model.STACKS}
     urls |= {config.templates.url(path) for path in objects}
+    archive = config.templates.url(f"{model.VERSION}/{model.MODULES_ZIP}")
+    urls |= {model.module_source(archive, module) for module in model.TERRAFORM_MODULES}
     urls.add(config.templates.base)
     return frozenset(urls)
 

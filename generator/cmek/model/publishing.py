@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cmek.model.cloudformation import STACK_COMBINED, Stack
 from cmek.model.contract import CLICKHOUSE_AWS_REGIONS, Profile
+from cmek.model.terraform import TERRAFORM_MODULES_DIR
 
 # --- Publishing and links -----------------------------------------------------------------------
 DEFAULT_STACK_NAME = "ClickHouseBYOK"
@@ -31,7 +32,7 @@ DOCS_FILE = "README.md"
 
 # --- Publishing to S3 (`cmek publish`) ----------------------------------------------------------
 # Layout under `<prefix>/` of the bucket: `<version>/<path>` for every file of a build (immutable),
-# `<version>/terraform/modules/<module>.zip` for each module, `latest/...` a copy of the newest
+# `<version>/terraform/modules.zip` holding every module, `latest/...` a copy of the newest
 # published version, and the stable template the console links open, `<prefix>/cmek.yaml`.
 # With the default prefix the stable key is `cf-templates/cmek.yaml`, ClickHouse's published path.
 PUBLISH_LATEST = "latest"
@@ -40,6 +41,17 @@ PUBLISH_STABLE_STACKS: tuple[Stack, ...] = (STACK_COMBINED,)
 # an object that was just verified (HEAD with its SHA-256 checksum).
 PUBLISHED_LINKS_FILE = "published-links.json"
 MODULE_ZIP_SUFFIX = ".zip"
+# Every module in one archive (each in its folder): a module calls its sibling (`../cmek-policy`),
+# which resolves only inside one package; users pick a module with go-getter's subdirectory form,
+# `<archive URL>//<module>` (Terraform's "Modules in Package Sub-directories").
+MODULES_ZIP = f"{TERRAFORM_MODULES_DIR}{MODULE_ZIP_SUFFIX}"
+
+
+def module_source(archive_url: str, module: str) -> str:
+    """The `source` of one module of the published archive."""
+    return f"{archive_url}//{module}"
+
+
 # A version or prefix is one or more key segments of characters safe in an S3 key and a URL.
 PUBLISH_SEGMENT_PATTERN = r"[A-Za-z0-9_.+-]+"
 # Versioned objects never change (same bytes or refused); stable paths move with each publish.

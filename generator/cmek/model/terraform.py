@@ -316,6 +316,10 @@ class GcpTfModule(enum.StrEnum):
         return f"{TERRAFORM_MODULES_DIR}/{self.value}"
 
 
+# Every module folder a build writes under terraform/modules (the published archive holds them all).
+TERRAFORM_MODULES: tuple[str, ...] = tuple(m.value for m in (*TfModule, *GcpTfModule))
+
+
 class GcpTfVar(enum.StrEnum):
     SERVICE_ACCOUNT_EMAIL = "service_account_email"
     CRYPTO_KEY_ID = "crypto_key_id"

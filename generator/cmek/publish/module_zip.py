@@ -1,6 +1,8 @@
-"""One zip per Terraform module, byte-identical for identical module files.
+"""One zip of every Terraform module, byte-identical for identical module files.
 
-Terraform fetches a module from S3 as an archive (`source = "s3::https://.../cmek-policy.zip"`),
+Terraform fetches a module from S3 as an archive, one module of it by subdirectory
+(`source = "s3::https://.../terraform/modules.zip//cmek-new-key"`): the modules share one archive
+because `cmek-new-key` calls `../cmek-policy`, which Terraform resolves only inside one package.
 and a published archive is immutable and checksummed, so the same build must give the same bytes
 on every machine: entries sorted, every timestamp 1980-01-01 (the zip epoch), every file 0644, no
 directory entries and no extra fields. Entries are stored, not deflated: the modules are a few
@@ -35,19 +37,9 @@ def module_zip(files: Mapping[str, bytes]) -> bytes:
     return buffer.getvalue()
 
 
-def zip_path(module: model.TfModule) -> str:
-    """Where a module's zip sits in a published version: beside the module's directory."""
-    return f"{module.path}{model.MODULE_ZIP_SUFFIX}"
-
-
 def module_zips(files: Mapping[str, bytes]) -> dict[str, bytes]:
-    """{zip path: zip bytes} for every Terraform module present in a build's `files`."""
-    zips = {}
-    for module in model.TfModule:
-        inside = f"{module.path}/"
-        members = {
-            p.removeprefix(inside): data for p, data in files.items() if p.startswith(inside)
-        }
-        if members:
-            zips[zip_path(module)] = module_zip(members)
-    return zips
+    """{archive path: zip bytes}: `terraform/modules.zip` with every module folder of a build's
+    `files` (none when the build has no module)."""
+    inside = f"{model.TERRAFORM_MODULES_DIR}/"
+    members = {p.removeprefix(inside): data for p, data in files.items() if p.startswith(inside)}
+    return {model.MODULES_ZIP: module_zip(members)} if members else {}

@@ -308,17 +308,18 @@ def _quote_url(url: str) -> str:
 
 
 def module_sources(target: Target, region: str) -> dict[str, dict[str, str]]:
-    """Terraform `source` values of each module zip: `s3::` (any AWS credentials, go-getter's S3
-    form `s3-<region>.amazonaws.com/<bucket>/<key>`, which also works for dotted bucket names) and
-    plain HTTPS (a public object, no credentials)."""
-    sources = {}
-    for module in model.TfModule:
-        key = target.versioned(module_zip.zip_path(module))
-        sources[module.value] = {
-            "s3": f"s3::https://s3-{region}.amazonaws.com/{target.bucket}/{key}",
-            "https": object_url(target, region, key),
-        }
-    return sources
+    """Terraform `source` values of each module of the published archive: `s3::` (any AWS
+    credentials, go-getter's S3 form `s3-<region>.amazonaws.com/<bucket>/<key>`, which also works
+    for dotted bucket names) and plain HTTPS (a public object, no credentials)."""
+    key = target.versioned(model.MODULES_ZIP)
+    archive = {
+        "s3": f"s3::https://s3-{region}.amazonaws.com/{target.bucket}/{key}",
+        "https": object_url(target, region, key),
+    }
+    return {
+        module: {kind: model.module_source(url, module) for kind, url in archive.items()}
+        for module in sorted(model.TERRAFORM_MODULES)
+    }
 
 
 # --- The S3 edge ---------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ from typing import Any
 
 from cmek import model
 from cmek.config import Config
-from cmek.publish import module_zip
 from cmek.render import links, snippet, templating
 from cmek.render.hcl import hcl_identifier, hcl_string
 
@@ -96,12 +95,17 @@ def module_block(values: dict[str, str]) -> str:
     return f"module {hcl_string(TERRAFORM_MODULE_NAME)} {{\n" + "\n".join(lines) + "\n}\n"
 
 
+def published_module_source(config: Config, module: str) -> str:
+    """A module of this version's published archive (`cmek publish` creates it)."""
+    archive = config.templates.url(f"{model.VERSION}/{model.MODULES_ZIP}")
+    return model.module_source(archive, module)
+
+
 def terraform_block(config: Config, profile: model.Profile, role: str) -> str:
-    """The module block to copy: cmek-new-key from this version's published zip."""
-    zip_key = f"{model.VERSION}/{module_zip.zip_path(model.TfModule.NEW_KEY)}"
+    """The module block to copy: cmek-new-key from this version's published module archive."""
     return module_block(
         {
-            "source": config.templates.url(zip_key),
+            "source": published_module_source(config, model.TfModule.NEW_KEY),
             model.TfVar.PROFILE.value: profile.name,
             model.TfVar.CLICKHOUSE_ROLE_ARN.value: role,
         }
@@ -143,7 +147,7 @@ def page_data(config: Config) -> dict[str, Any]:
         "regionToken": REGION_TOKEN,
         "placeholder": ROLE_PLACEHOLDER,
         "profiles": {p.name: profile_data(config, p) for p in (model.V2, model.V1)},
-        "gcp": page_gcp.data(),
+        "gcp": page_gcp.data(config),
     }
 
 

@@ -12,11 +12,14 @@ refuses what the CLI refuses.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cmek import model
 from cmek.gcp import snippet
-from cmek.render.page import module_block
+from cmek.render.page import module_block, published_module_source
+
+if TYPE_CHECKING:
+    from cmek.config import Config
 
 V = model.GcpTfVar
 # Slot name -> the sentinel rendered in its place: shell- and HCL-safe, unique, never in a text.
@@ -68,21 +71,16 @@ def fill(parts: list[str], values: dict[str, str]) -> str:
     return "".join(values[p] if i % 2 else p for i, p in enumerate(parts))
 
 
-def _module_source(module: model.GcpTfModule) -> str:
-    """Relative, as the module READMEs show it: the GCP modules ship in the build, not as zips."""
-    return f"./{module.path}"
-
-
-def _texts() -> dict[str, str]:
+def _texts(config: Config) -> dict[str, str]:
     """Each block rendered with the sentinels in the slots."""
     s = SENTINELS
     grant = {
-        "source": _module_source(model.GcpTfModule.GRANT),
+        "source": published_module_source(config, model.GcpTfModule.GRANT),
         V.CRYPTO_KEY_ID.value: s["key"],
         V.SERVICE_ACCOUNT_EMAIL.value: s["principal"],
     }
     key = {
-        "source": _module_source(model.GcpTfModule.KEY),
+        "source": published_module_source(config, model.GcpTfModule.KEY),
         V.PROJECT_ID.value: s["project"],
         V.LOCATION.value: s["location"],
         V.KEY_RING_NAME.value: s["keyRing"],
@@ -96,7 +94,7 @@ def _texts() -> dict[str, str]:
     }
 
 
-def data() -> dict[str, Any]:
+def data(config: Config) -> dict[str, Any]:
     """What the script needs: patterns, words for its messages, placeholders and the blocks."""
     local, domain = model.GCP_SERVICE_ACCOUNT_PATTERN.split("@", 1)
     return {
@@ -117,7 +115,7 @@ def data() -> dict[str, Any]:
         "emailPlaceholder": model.GCP_SERVICE_ACCOUNT_PLACEHOLDER,
         "keyPathPlaceholder": model.GCP_KEY_PATH_PLACEHOLDER,
         "partIndex": PART_INDEX,
-        "blocks": {name: slots(text) for name, text in _texts().items()},
+        "blocks": {name: slots(text) for name, text in _texts(config).items()},
     }
 
 
