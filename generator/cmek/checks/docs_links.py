@@ -27,9 +27,9 @@ from cmek.model import Param, TfModule
 from cmek.render.links import StackInputs
 
 # Any absolute URL (scheme://...), up to a character that ends it in Markdown, HTML or code.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"'`)\]\\]+")
+URL_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"'`)\]\\]+")
 _MD_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_TRAILING = ".,:;!?"
+URL_TRAILING = ".,:;!?"
 
 
 @cache
@@ -161,8 +161,8 @@ def _url_problems(relpath: str, text: str, allowed: frozenset[str]) -> Iterator[
     any character its template URL base allows, and the base is a prefix of the others)."""
     for url in sorted(allowed, key=len, reverse=True):
         text = text.replace(url, " ")
-    for match in _URL.finditer(text):
-        url = match.group().rstrip(_TRAILING)
+    for match in URL_PATTERN.finditer(text):
+        url = match.group().rstrip(URL_TRAILING)
         if url not in allowed:
             yield f"links to {url[:160]!r}, not a URL the model produces"
 
@@ -171,7 +171,7 @@ def _markdown_problems(relpath: str, text: str, dist: DistDir, allowed: frozense
     yield from _url_problems(relpath, text, allowed)
     for match in _MD_TARGET.finditer(text):
         target = match.group(1)
-        if _URL.match(target) or target.startswith("#"):
+        if URL_PATTERN.match(target) or target.startswith("#"):
             continue
         if ":" in target.split("/", 1)[0] or not _relative_ok(relpath, target, dist.expected_files):
             yield f"links to {target[:160]!r}, not a file of the build"
@@ -229,7 +229,7 @@ def _page_problems(dist: DistDir, allowed: frozenset[str]) -> Iterator[str]:
     for target in got.targets:
         if target.startswith("#") or target in allowed:
             continue
-        if _URL.match(target) or ":" in target.split("/", 1)[0] or target.startswith("//"):
+        if URL_PATTERN.match(target) or ":" in target.split("/", 1)[0] or target.startswith("//"):
             yield f"links to {target[:160]!r}, not a URL the model produces"
         elif not _relative_ok(model.PAGE_FILE, target, dist.expected_files):
             yield f"links to {target[:160]!r}, not a file of the build"
