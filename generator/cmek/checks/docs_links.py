@@ -19,7 +19,7 @@ from html.parser import HTMLParser
 from typing import Any
 
 from cmek import model
-from cmek.checks import ArtifactError, DistDir, Problems, check, sources
+from cmek.checks import ArtifactError, DistDir, Problems, check, html_elements, sources
 from cmek.checks.links import parse
 from cmek.config import Config
 from cmek.errors import InputError
@@ -27,9 +27,9 @@ from cmek.model import Param
 from cmek.render.links import StackInputs
 
 # Any absolute URL (scheme://...), up to a character that ends it in Markdown, HTML or code.
-_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"'`)\]\\]+")
+URL_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://[^\s<>\"'`)\]\\]+")
 _MD_TARGET = re.compile(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)")
-_TRAILING = ".,:;!?"
+URL_TRAILING = ".,:;!?"
 
 
 @cache
@@ -164,8 +164,8 @@ def _url_problems(relpath: str, text: str, allowed: frozenset[str]) -> Iterator[
     any character its template URL base allows, and the base is a prefix of the others)."""
     for url in sorted(allowed, key=len, reverse=True):
         text = text.replace(url, " ")
-    for match in _URL.finditer(text):
-        url = match.group().rstrip(_TRAILING)
+    for match in URL_PATTERN.finditer(text):
+        url = match.group().rstrip(URL_TRAILING)
         if url not in allowed:
             yield f"links to {url[:160]!r}, not a URL the model produces"
 
@@ -174,29 +174,29 @@ def _markdown_problems(relpath: str, text: str, dist: DistDir, allowed: frozense
     yield from _url_problems(relpath, text, allowed)
     for match in _MD_TARGET.finditer(text):
         target = match.group(1)
-        if _URL.match(target) or target.startswith("#"):
+        if URL_PATTERN.match(target) or target.startswith("#"):
             continue
         if ":" in target.split("/", 1)[0] or not _relative_ok(relpath, target, dist.expected_files):
             yield f"links to {target[:160]!r}, not a file of the build"
 
 
 class _Page(HTMLParser):
-    """The parts of the page the check judges: link targets, text, scripts, styles, metas."""
+    """The parts of the page the check judges: link targets, text, scripts, styles, and every
+    element with all its attributes (what the page's script reads, the meta tags)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.targets: list[str] = []
         self.text: list[str] = []
         self.blocks: list[tuple[str, str]] = []
-        self.metas: list[tuple[tuple[str, str | None], ...]] = []
+        self.elements: list[html_elements.Element] = []
         self._inside: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.elements.append(html_elements.element(tag, attrs))
         for name, value in attrs:
             if name in ("href", "src", "action", "formaction", "srcset", "poster", "data"):
                 self.targets.append(value or "")
-        if tag == "meta":
-            self.metas.append(tuple(sorted(attrs, key=str)))
         if tag in ("script", "style"):
             self._inside = tag
             self.blocks.append((tag, ""))
@@ -227,12 +227,12 @@ def _page_problems(dist: DistDir, allowed: frozenset[str]) -> Iterator[str]:
         yield "its scripts or styles differ from the build's (the page's code and data)"
     if got.text != want.text:
         yield "its text differs from the build's (statements, commands or instructions edited)"
-    if sorted(got.metas) != sorted(want.metas):
-        yield "its meta tags (Content-Security-Policy) differ from the build's"
+    # Every element with all its attributes: the meta tags (Content-Security-Policy) included.
+    yield from html_elements.differences(got.elements, want.elements)
     for target in got.targets:
         if target.startswith("#") or target in allowed:
             continue
-        if _URL.match(target) or ":" in target.split("/", 1)[0] or target.startswith("//"):
+        if URL_PATTERN.match(target) or ":" in target.split("/", 1)[0] or target.startswith("//"):
             yield f"links to {target[:160]!r}, not a URL the model produces"
         elif not _relative_ok(model.PAGE_FILE, target, dist.expected_files):
             yield f"links to {target[:160]!r}, not a file of the build"
@@ -243,7 +243,8 @@ def _page_problems(dist: DistDir, allowed: frozenset[str]) -> Iterator[str]:
     "CMEK-DOC-002",
     "Every link in every README and in index.html (Markdown links, URLs, hrefs) is a console "
     "link or S3 object the model produces, or a file of the build; the page's scripts, styles, "
-    "text and Content-Security-Policy are the build's.",
+    "text and every element with all its attributes (option values, data-*, meta tags) are the "
+    "build's.",
     sources.CFN_QUICK_CREATE,
 )
 def documents(dist: DistDir) -> Problems:

@@ -2,8 +2,9 @@
 
 The other checks judge the statements and resources they expect; these list *everything* a template
 or a Terraform directory holds (sections, resources with their type, condition, attributes and
-properties; every provider, resource, data and module block with its arguments and source) and
-report whatever the model (model.CFN_RESOURCES_BY_MODE, model.TF_INVENTORY) does not state. An
+properties; every provider, resource, data and module block with its arguments and source, each
+block once) and report whatever the model (model.CFN_RESOURCES_BY_MODE, model.TF_INVENTORY) does
+not state. CMEK-INV-003 (tf_values.py) compares the values. An
 attacker who adds an `AWS::IAM::Policy`, a `ManagedPolicyArns`, an `aws_kms_grant` or a module from
 elsewhere, and rewrites manifest.json to match, is stopped here.
 """
@@ -91,24 +92,30 @@ def _arguments(body: dict[str, Any]) -> set[str]:
 
 def _block_problems(directory: tf_files.Directory, want: tuple[TfBlock, ...]) -> Problems:
     expected = {(b.kind, b.labels): b for b in want}
-    found: dict[tuple[str, tuple[str, ...]], tuple[str, dict[str, Any]]] = {}
+    found: dict[tuple[str, tuple[str, ...]], list[tuple[str, dict[str, Any]]]] = {}
     for kind in model.TF_INVENTORIED_KINDS:
         for relpath, labels, body in directory.blocks(kind):
-            found[(kind, labels)] = (relpath, body)
+            found.setdefault((kind, labels), []).append((relpath, body))
     for key in sorted(set(expected) - set(found)):
         yield directory.path, f"{key[0]} {'.'.join(key[1])} of the model is missing"
-    for key, (relpath, body) in sorted(found.items()):
-        kind, labels = key
-        name = f"{kind} {'.'.join(labels)}"
-        block = expected.get(key)
-        if block is None:
-            yield relpath, f"{name} is not in the model"
-            continue
-        for problem in _names("argument", _arguments(body), set(block.arguments), name):
-            yield relpath, problem
-        source = tf_files.literal(body.get("source"))
-        if block.source is not None and source != block.source:
-            yield relpath, f"{name} has source {source!r}, the model says {block.source!r}"
+    for key, bodies in sorted(found.items()):
+        name = f"{key[0]} {'.'.join(key[1])}"
+        for relpath, _ in bodies[1:]:
+            yield relpath, f"{name} appears again (a second block with the same labels)"
+        for relpath, body in bodies:
+            for problem in _body_problems(name, body, expected.get(key)):
+                yield relpath, problem
+
+
+def _body_problems(name: str, body: dict[str, Any], block: TfBlock | None) -> Iterator[str]:
+    """Each block, a repeated one included, holds only its model's arguments and source."""
+    if block is None:
+        yield f"{name} is not in the model"
+        return
+    yield from _names("argument", _arguments(body), set(block.arguments), name)
+    source = tf_files.literal(body.get("source"))
+    if block.source is not None and source != block.source:
+        yield f"{name} has source {source!r}, the model says {block.source!r}"
 
 
 def _kind_problems(directory: tf_files.Directory) -> Problems:

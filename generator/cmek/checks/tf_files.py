@@ -64,7 +64,7 @@ def hcl_files(root: Path) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def _parse(text: str) -> dict[str, Any] | str:
+def parse(text: str) -> dict[str, Any] | str:
     """One file parsed by python-hcl2, or the parser's first error line (cached by content)."""
     import hcl2
 
@@ -77,24 +77,25 @@ def _parse(text: str) -> dict[str, Any] | str:
 
 def parsed(dist: DistDir) -> dict[str, dict[str, Any] | str]:
     """Every HCL file under terraform/, parsed (or the parser's first error line)."""
-    return {relpath: _parse(dist.read(relpath)) for relpath in hcl_files(dist.root)}
+    return {relpath: parse(dist.read(relpath)) for relpath in hcl_files(dist.root)}
 
 
-def _unlabel(
-    node: dict[str, Any], labels: tuple[str, ...]
+def unlabel(
+    node: dict[str, Any], labels: tuple[str, ...] = ()
 ) -> Iterator[tuple[tuple[str, ...], dict]]:
+    """`(labels, body)` of the block python-hcl2 nests under its labels (none if not a block)."""
     if node.get("__is_block__"):
         yield labels, node
         return
     for label, inner in node.items():
         if isinstance(inner, dict):
-            yield from _unlabel(inner, (*labels, _unquote(label)))
+            yield from unlabel(inner, (*labels, _unquote(label)))
 
 
 def blocks(doc: dict[str, Any], kind: str) -> Iterator[tuple[tuple[str, ...], dict[str, Any]]]:
     """`(labels, body)` of each `kind` block in a python-hcl2 document."""
     for entry in doc.get(kind, []):
-        yield from _unlabel(entry, ())
+        yield from unlabel(entry, ())
 
 
 def _unquote(label: str) -> str:
