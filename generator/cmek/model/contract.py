@@ -54,7 +54,7 @@ class Profile:
     legacy: bool
     summary: str
     # The Sid of the profile's key-policy statement. Distinct Sids let a migration policy hold both
-    # statements, and let `cmek revoke --profile v1` drop v1's without touching v2's. The seed's
+    # statements, and let `cmek revoke --cmek-version v1` drop v1's without touching v2's. The seed's
     # own Sid has spaces: legal in a key policy (not in an IAM identity policy).
     key_policy_sid: str
     # Each service has its own role in a ClickHouse account, which the user must give (v2): the
