@@ -212,10 +212,9 @@ def run_tests(directory: Path) -> TestReport:
             problems.append(message.get("@message", "").strip())
     problems.extend(result.errors())
     if summary is None:
-        raise TerraformError(
-            f"terraform test reported no summary: {' '.join(result.stderr.split())}",
-            tuple(problems),
-        )
+        # With -json, Terraform writes its errors (a test file it cannot load) to stdout.
+        why = " ".join(result.stderr.split()) or "; ".join(problems) or "no output"
+        raise TerraformError(f"terraform test reported no summary: {why}", tuple(problems))
     return TestReport(
         passed=summary.get("passed", 0),
         failed=summary.get("failed", 0),
