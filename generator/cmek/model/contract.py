@@ -54,8 +54,8 @@ class Profile:
     legacy: bool
     summary: str
     # The Sid of the profile's key-policy statement. Distinct Sids let a migration policy hold both
-    # statements, and let `cmek revoke --cmek-version v1` drop v1's without touching v2's. The seed's
-    # own Sid has spaces: legal in a key policy (not in an IAM identity policy).
+    # statements, and let `cmek revoke --cmek-version v1` drop v1's without touching v2's. The
+    # seed's own Sid has spaces: legal in a key policy (not in an IAM identity policy).
     key_policy_sid: str
     # Each service has its own role in a ClickHouse account, which the user must give (v2): the
     # templates take it as a parameter and a shared principal of another profile is a mistake.

@@ -55,8 +55,8 @@ def _summaries() -> dict[GcpTfModule, str]:
             "grants from it."
         ),
         GcpTfModule.KEY: (
-            "A new Cloud KMS key ring and key (symmetric, software, rotated every 90 days by default, "
-            "`prevent_destroy`) in your project and the service's region, with ClickHouse's two "
+            "A new Cloud KMS key ring and key (symmetric, software, rotated every 90 days by "
+            "default, `prevent_destroy`) in your project and the service's region, with ClickHouse's two "
             "roles on the key for the service's encryption service account."
         ),
         GcpTfModule.GRANT: (
