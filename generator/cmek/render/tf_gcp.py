@@ -56,8 +56,8 @@ def _summaries() -> dict[GcpTfModule, str]:
         ),
         GcpTfModule.KEY: (
             "A new Cloud KMS key ring and key (symmetric, software, rotated every 90 days by "
-            "default, `prevent_destroy`) in your project and the service's region, with ClickHouse's two "
-            "roles on the key for the service's encryption service account."
+            "default, `prevent_destroy`) in your project and the service's region, with "
+            "ClickHouse's two roles on the key for the service's encryption service account."
         ),
         GcpTfModule.GRANT: (
             f"ClickHouse's two roles on an existing Cloud KMS key (`{key_path}`) for the "
