@@ -5,12 +5,12 @@ key."""
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
+from concurrent.futures import Future
+from dataclasses import dataclass
 from typing import Any
 
 from cmek import model, terraform_runner
-from cmek.checks import DistDir, Problems, check, sources, tf_files
+from cmek.checks import DistDir, Problems, check, sources, tf_files, tf_runs
 from cmek.checks.tf_files import expression
 from cmek.model import GcpTfModule, GcpTfOutput, GcpTfVar
 
@@ -19,18 +19,29 @@ _FAILED = (terraform_runner.TerraformError, OSError)
 _GRANTS = (model.GOOGLE_KMS_IAM_MEMBER_RESOURCE, model.GCP_GRANT_RESOURCE_NAME)
 
 
-@functools.lru_cache(maxsize=8)
-def _tests(path: Path, fingerprint: str) -> terraform_runner.TestReport:
-    return terraform_runner.run_tests(path)
+SAMPLE_INPUTS = {
+    GcpTfVar.SERVICE_ACCOUNT_EMAIL.value: SAMPLE_EMAIL,
+    GcpTfVar.CRYPTO_KEY_ID.value: model.EXAMPLE_GCP_KEY_PATH,
+}
 
 
-@functools.lru_cache(maxsize=8)
-def _apply(path: Path, fingerprint: str) -> dict[str, Any]:
-    inputs = {
-        GcpTfVar.SERVICE_ACCOUNT_EMAIL.value: SAMPLE_EMAIL,
-        GcpTfVar.CRYPTO_KEY_ID.value: model.EXAMPLE_GCP_KEY_PATH,
-    }
-    return terraform_runner.apply_outputs(path, inputs)
+@dataclass(frozen=True)
+class _Runs:
+    tests: Future[terraform_runner.TestReport]
+    apply: Future[dict[str, Any]]
+
+
+def runs(dist: DistDir) -> _Runs:
+    """cmek-gcp-policy's native tests and its sample apply, on the shared Terraform pool: the
+    checks' `start`, so they begin before any check runs (and a missing Terraform names them)."""
+    root = dist.root / GcpTfModule.POLICY.path
+    fingerprint = tf_files.fingerprint(root)
+    return _Runs(
+        tests=tf_runs.start("gcp-test", fingerprint, terraform_runner.run_tests, root),
+        apply=tf_runs.start(
+            "gcp-apply", fingerprint, terraform_runner.apply_outputs, root, SAMPLE_INPUTS
+        ),
+    )
 
 
 @check(
@@ -38,6 +49,7 @@ def _apply(path: Path, fingerprint: str) -> dict[str, Any]:
     f"cmek-gcp-policy's native tests pass: exactly {model.GCP_TERRAFORM_TEST_RUNS} run blocks, "
     "every one passed.",
     sources.TF_TESTS,
+    start=runs,
 )
 def gcp_native_tests(dist: DistDir) -> Problems:
     tests_dir = f"{GcpTfModule.POLICY.path}/{model.TERRAFORM_TESTS_DIR}"
@@ -45,9 +57,8 @@ def gcp_native_tests(dist: DistDir) -> Problems:
     found = sum(len(list(tf_files.blocks(d, "run"))) for d in docs if isinstance(d, dict))
     if found != model.GCP_TERRAFORM_TEST_RUNS:
         yield tests_dir, f"{found} run blocks, expected exactly {model.GCP_TERRAFORM_TEST_RUNS}"
-    root = dist.root / GcpTfModule.POLICY.path
     try:
-        report = _tests(root, tf_files.fingerprint(root))
+        report = runs(dist).tests.result()
     except _FAILED as exc:
         yield tests_dir, f"terraform test did not run: {' '.join(str(exc).split())}"
         return
@@ -102,11 +113,11 @@ def _authoritative(dist: DistDir) -> Problems:
     "two roles to serviceAccount:<e-mail>; the modules grant them with google_kms_crypto_key_"
     "iam_member on the key only; no _iam_binding or _iam_policy resource anywhere.",
     sources.GCP_KMS_IAM,
+    start=runs,
 )
 def gcp_grants(dist: DistDir) -> Problems:
-    root = dist.root / GcpTfModule.POLICY.path
     try:
-        yield from _applied_problems(_apply(root, tf_files.fingerprint(root)))
+        yield from _applied_problems(runs(dist).apply.result())
     except _FAILED as exc:
         yield GcpTfModule.POLICY.path, f"terraform apply failed: {' '.join(str(exc).split())}"
     crypto_key = f"{model.GOOGLE_KMS_CRYPTO_KEY_RESOURCE}.this.id"

@@ -74,7 +74,8 @@ def _after_fork_in_child() -> None:
 os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _start(kind: str, fingerprint: str, fn: Any, *args: Any) -> Future[Any]:
+def start(kind: str, fingerprint: str, fn: Any, *args: Any) -> Future[Any]:
+    """`fn(*args)` on the Terraform pool, once per (kind, content fingerprint)."""
     key = (kind, fingerprint)
     if key not in _STARTED:
         if len(_STARTED) >= _STARTED_MAX:
@@ -90,10 +91,10 @@ def runs(dist: DistDir) -> _Runs:
     policy = dist.root / TfModule.POLICY.path
     tree, module = tf_files.fingerprint(base), tf_files.fingerprint(policy)
     return _Runs(
-        fmt=_start("fmt", tree, terraform_runner.fmt_check, base),
-        tests=_start("test", module, terraform_runner.run_tests, policy),
+        fmt=start("fmt", tree, terraform_runner.fmt_check, base),
+        tests=start("test", module, terraform_runner.run_tests, policy),
         applies={
-            name: _start(f"apply-{name}", module, terraform_runner.apply_outputs, policy, inputs)
+            name: start(f"apply-{name}", module, terraform_runner.apply_outputs, policy, inputs)
             for name, inputs in SCENARIOS.items()
         },
     )
