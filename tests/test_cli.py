@@ -128,10 +128,18 @@ def test_check_of_a_damaged_dist_fails_without_traceback(tmp_path: Path) -> None
     assert "CMEK-DIST-003" in result.stdout and "CMEK-LINK-001" in result.stdout
 
 
-def test_check_of_a_directory_that_is_no_build_exits_2(tmp_path: Path) -> None:
+def test_check_of_a_directory_that_is_no_build_is_judged(tmp_path: Path) -> None:
+    # A directory is judged as a build (issue 17: a deleted manifest.json is a finding, not bad
+    # input): every file a build writes is reported missing, the manifest first among them.
     result = cmek("check", str(tmp_path))
-    assert result.returncode == 2
-    assert "manifest.json" in result.stderr and len(result.stderr.splitlines()) == 1
+    assert result.returncode == 1 and result.stderr == ""
+    assert f"{model.MANIFEST_FILE}: CMEK-DIST-001 missing" in result.stdout
+
+
+def test_check_of_a_file_exits_2(tmp_path: Path) -> None:
+    (tmp_path / "f").write_text("x")
+    result = cmek("check", str(tmp_path / "f"))
+    assert result.returncode == 2 and len(result.stderr.splitlines()) == 1
 
 
 @pytest.mark.parametrize("out", [".", "..", "/"])
