@@ -423,3 +423,15 @@ def test_snippet_statement_is_the_templates_awacs_statement(profile: model.Profi
     order = ("Sid", "Effect", "Principal", "Action", "Resource")
     assert text == json.dumps({k: awacs_statement[k] for k in order}, indent=2) + "\n"
     assert set(awacs_statement) == set(order)
+
+
+def test_a_second_render_reuses_compiled_templates_and_equals_the_first() -> None:
+    from cmek import build
+    from cmek.config import Config
+    from cmek.render import templating
+
+    first = build.artifacts(Config())
+    compiled = dict(templating._compiled()._codes)
+    assert compiled  # every template compiled once, kept
+    assert build.artifacts(Config()) == first
+    assert templating._compiled()._codes == compiled  # nothing compiled again

@@ -224,8 +224,13 @@ def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+@functools.lru_cache(maxsize=65536)
 def action_matches(pattern: str, action: str) -> bool:
-    """IAM's action match: case-insensitive, `*` and `?`, the service prefix included."""
+    """IAM's action match: case-insensitive, `*` and `?`, the service prefix included.
+
+    Cached: a check evaluates every KMS action against each statement of each document, for every
+    principal and key, twice (CMEK-GRANT-001, CMEK-CFN-002); the pairs repeat across all of them.
+    """
     if pattern == ANY:
         return True
     if ":" not in pattern:
