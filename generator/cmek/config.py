@@ -6,7 +6,6 @@ Every key is validated here, so renderers can trust a `Config` and stay pure.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,6 +114,8 @@ def load(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
+    import tomllib  # only with a file: most runs have none
+
     try:
         data = tomllib.loads(reading.read_regular(path, model.CONFIG_FILE_MAX_BYTES).decode())
     except reading.Unreadable as exc:
