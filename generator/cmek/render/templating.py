@@ -63,7 +63,9 @@ def _compiled() -> jinja2.BytecodeCache:
             self, environment: jinja2.Environment, name: str, filename: str | None, source: str
         ) -> jinja2.bccache.Bucket:
             key = (*_compile_settings(environment), name, filename)
-            bucket = jinja2.bccache.Bucket(environment, repr(key), self.get_source_checksum(source))
+            checksum = self.get_source_checksum(source)
+            # Only this store reads the key: the tuple itself, not its text.
+            bucket = jinja2.bccache.Bucket(environment, key, checksum)  # type: ignore[arg-type]
             self.load_bytecode(bucket)
             return bucket
 
