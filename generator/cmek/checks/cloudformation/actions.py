@@ -42,7 +42,14 @@ def known_actions() -> frozenset[str]:
 def _action_is_known(action: str) -> bool:
     if "*" not in action:
         return action.lower() in known_actions()
-    pattern = re.compile(re.escape(action.lower()).replace(r"\*", ".*"))
+    return _wildcard_is_known(action.lower())
+
+
+@cache
+def _wildcard_is_known(action: str) -> bool:
+    """Whether a lower-case `*` pattern matches a known action: a scan of the whole list, cached
+    because every scenario of every stack asks again for the same few patterns."""
+    pattern = re.compile(re.escape(action).replace(r"\*", ".*"))
     return any(pattern.fullmatch(known) for known in known_actions())
 
 
