@@ -340,3 +340,106 @@ def test_v2_links_refuse_a_region_clickhouse_does_not_run_in() -> None:
     assert result.returncode == 2
     assert "ClickHouse Cloud runs" in result.stderr and result.stderr.count("\n") == 1
     assert cmek("links", "--cmek-version", "v1", "--region", "ca-west-1").returncode == 0
+
+
+# --- start-up (issue 16) -------------------------------------------------------------------------
+HEAVY = ("awacs", "boto3", "botocore", "jinja2", "yaml", "troposphere", "cfnlint")
+
+
+def _modules_after(code: str) -> dict:
+    """What a fresh interpreter imported (and botocore's endpoint data read) after `code`."""
+    script = (
+        "import contextlib, io, json, sys\n"
+        f"{code}\n"
+        "from cmek import regions\n"
+        "print(json.dumps({'modules': sorted(sys.modules),"
+        " 'endpoints_read': regions._endpoints.cache_info().currsize}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def _heavy(modules: list[str]) -> list[str]:
+    return [m for m in modules if m.split(".")[0] in HEAVY]
+
+
+def test_every_command_module_is_listed() -> None:
+    import importlib
+    import pkgutil
+
+    from cmek import commands
+
+    files = {i.name for i in pkgutil.iter_modules(commands.__path__) if not i.name.startswith("_")}
+    assert files == {module for module, _ in commands.COMMANDS.values()}
+    for name in commands.COMMANDS:
+        module = commands.load(name)
+        assert module is importlib.import_module(f"cmek.commands.{commands.COMMANDS[name][0]}")
+        assert callable(module.add_arguments) and callable(module.run)
+
+
+def test_help_imports_no_command_module_and_lists_every_command() -> None:
+    from cmek import commands
+
+    after = _modules_after(
+        "from cmek import cli\n"
+        "with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):\n"
+        "    cli.main(['--help'])"
+    )
+    assert [m for m in after["modules"] if m.startswith(("cmek.commands.", "cmek.model"))] == []
+    assert _heavy(after["modules"]) == []
+    listed = cmek("--help").stdout
+    assert all(f"    {name} " in listed for name in commands.COMMANDS)
+
+
+def test_snippet_reads_no_endpoint_data_and_imports_nothing_heavy() -> None:
+    after = _modules_after(
+        "from cmek import cli\n"
+        "with contextlib.redirect_stdout(io.StringIO()):\n"
+        f"    assert cli.main(['snippet', '--principal', {ROLE!r}]) == 0"
+    )
+    assert after["endpoints_read"] == 0
+    assert _heavy(after["modules"]) == []
+    assert [m for m in after["modules"] if m.startswith("cmek.commands.")] == [
+        "cmek.commands.snippet"
+    ]
+
+
+def test_model_is_plain_data() -> None:
+    import pkgutil
+
+    from cmek import model
+
+    names = [f"cmek.model.{i.name}" for i in pkgutil.iter_modules(model.__path__)]
+    after = _modules_after("\n".join(f"import {name}" for name in names))
+    assert len(names) >= 10 and _heavy(after["modules"]) == []
+    assert after["endpoints_read"] == 0
+
+
+@pytest.mark.parametrize("profile", [model.V1, model.V2], ids=lambda p: p.name)
+def test_snippet_statement_is_the_templates_awacs_statement(profile: model.Profile) -> None:
+    # The console statement is written from the model's data without awacs; it must stay the very
+    # statement the templates carry (policies.clickhouse_key_statement), Resource as the scalar.
+    from cmek.render import policies, snippet
+
+    text = snippet.statement(profile, ROLE)
+    awacs_statement = json.loads(policies.clickhouse_key_statement(profile, ROLE).to_json())
+    assert awacs_statement["Resource"] == ["*"]
+    awacs_statement["Resource"] = "*"
+    order = ("Sid", "Effect", "Principal", "Action", "Resource")
+    assert text == json.dumps({k: awacs_statement[k] for k in order}, indent=2) + "\n"
+    assert set(awacs_statement) == set(order)
+
+
+def test_a_second_render_reuses_compiled_templates_and_equals_the_first() -> None:
+    from cmek import build
+    from cmek.config import Config
+    from cmek.render import templating
+
+    first = build.artifacts(Config())
+    compiled = dict(templating._compiled()._codes)
+    assert compiled  # every template compiled once, kept
+    assert build.artifacts(Config()) == first
+    assert templating._compiled()._codes == compiled  # nothing compiled again

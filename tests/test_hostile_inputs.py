@@ -704,9 +704,9 @@ def _built(built: Path) -> None:
 
 
 def test_every_command_has_hostile_inputs() -> None:
-    from cmek.commands import discover
+    from cmek import commands
 
-    assert {m.NAME for m in discover()} == set(COMMANDS)
+    assert set(commands.COMMANDS) == set(COMMANDS)
     assert len(CASES) >= 60
 
 

@@ -1,8 +1,8 @@
 """The `cmek` command line: parse arguments, run one command, turn its outcome into an exit code.
 
-Commands live in cmek/commands (one module each). Every error the package raises is a
-`CmekError` whose kind is the exit code; anything else is a bug, reported as exit 3 in one line.
-A traceback is printed only with `--debug` or CMEK_DEBUG=1.
+Commands live in cmek/commands (one module each, listed in `cmek.commands.COMMANDS`). Every
+error the package raises is a `CmekError` whose kind is the exit code; anything else is a bug,
+reported as exit 3 in one line. A traceback is printed only with `--debug` or CMEK_DEBUG=1.
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dict]:
-    """The parser: every command listed; the flags of each command, or, given `argv`, only of
-    the command it names (start-up: `cmek --help` and `cmek snippet` build one parser, not ten)."""
-    from cmek.commands import discover
+    """The parser and the command modules it imported: every command listed; the flags (and the
+    module) of each command, or, given `argv`, only of the command it names (start-up: `cmek
+    --help` imports no command module, `cmek snippet` only snippet's)."""
+    from cmek.commands import COMMANDS, load
 
     parser = _Parser(
         prog="cmek",
@@ -47,11 +48,11 @@ def _parser(argv: list[str] | None = None) -> tuple[argparse.ArgumentParser, dic
     # The command is the first word that is not an option (the top level's options take no value).
     named = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
     commands = {}
-    for command in discover():
-        command_parser = sub.add_parser(command.NAME, help=command.HELP)
-        if argv is None or named == command.NAME:
-            command.add_arguments(command_parser)
-        commands[command.NAME] = command
+    for name, (_, help_line) in COMMANDS.items():
+        command_parser = sub.add_parser(name, help=help_line)
+        if argv is None or named == name:
+            commands[name] = load(name)
+            commands[name].add_arguments(command_parser)
     return parser, commands
 
 

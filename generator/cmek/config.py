@@ -6,9 +6,10 @@ Every key is validated here, so renderers can trust a `Config` and stay pure.
 from __future__ import annotations
 
 import re
-import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from cmek import contract, model, reading, regions, validate
 from cmek.errors import InputError, quote
@@ -61,16 +62,45 @@ def parse_template_url_base(value: str, what: str = "template_url_base") -> Temp
     return TemplateLocation(bucket, region, prefix)
 
 
+class _Lazy:
+    """A dataclass field whose default is computed on its first read, then kept.
+
+    The defaults below read botocore's endpoint list (1.2 MB of JSON), a third of `cmek snippet`'s
+    start-up, and snippet never reads them. A value given to the constructor is kept as given.
+    """
+
+    def __init__(self, default: Callable[[], Any]) -> None:
+        self._default = default
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self._slot = f"_lazy_{name}"
+
+    def __get__(self, obj: object, objtype: type | None = None) -> Any:
+        if obj is None:  # the class's own read: dataclasses takes this as the field's default
+            return self
+        value = obj.__dict__.get(self._slot, self)
+        if value is self:
+            value = obj.__dict__[self._slot] = self._default()
+        return value
+
+    def __set__(self, obj: object, value: Any) -> None:
+        obj.__dict__[self._slot] = value
+
+
+def _default_templates() -> TemplateLocation:
+    return parse_template_url_base(model.DEFAULT_TEMPLATE_URL_BASE)
+
+
+def _default_regions() -> tuple[str, ...]:
+    return regions.cloudformation_regions(model.COMMERCIAL_PARTITION)
+
+
 @dataclass(frozen=True)
 class Config:
     profile: model.Profile = model.V1
     principal: str = model.V1.principal
-    templates: TemplateLocation = field(
-        default_factory=lambda: parse_template_url_base(model.DEFAULT_TEMPLATE_URL_BASE)
-    )
-    regions: tuple[str, ...] = field(
-        default_factory=lambda: regions.cloudformation_regions(model.COMMERCIAL_PARTITION)
-    )
+    templates: TemplateLocation = _Lazy(_default_templates)  # type: ignore[assignment]
+    regions: tuple[str, ...] = _Lazy(_default_regions)  # type: ignore[assignment]
     # The file names its profile or a principal (which is its profile's): the commands that choose
     # a profile (snippet) follow it, else v2. The build's default stays v1 so v1's templates keep
     # their published defaults byte for byte.
@@ -84,6 +114,8 @@ def load(path: Path | None) -> Config:
     """
     if path is None:
         return Config()
+    import tomllib  # only with a file: most runs have none
+
     try:
         data = tomllib.loads(reading.read_regular(path, model.CONFIG_FILE_MAX_BYTES).decode())
     except reading.Unreadable as exc:

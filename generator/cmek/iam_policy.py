@@ -224,8 +224,13 @@ def _wildcard(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(text, re.IGNORECASE | re.DOTALL if ignore_case else re.DOTALL)
 
 
+@functools.lru_cache(maxsize=65536)
 def action_matches(pattern: str, action: str) -> bool:
-    """IAM's action match: case-insensitive, `*` and `?`, the service prefix included."""
+    """IAM's action match: case-insensitive, `*` and `?`, the service prefix included.
+
+    Cached: a check evaluates every KMS action against each statement of each document, for every
+    principal and key, twice (CMEK-GRANT-001, CMEK-CFN-002); the pairs repeat across all of them.
+    """
     if pattern == ANY:
         return True
     if ":" not in pattern:
@@ -239,19 +244,27 @@ def resource_matches(pattern: str, resource: str) -> bool:
 
 
 @functools.cache
-def kms_actions() -> tuple[str, ...]:
-    """Every real KMS action, from cfn-lint's Policies.json (the freshest offline list; lower case
-    there), spelled as AWS does (awacs.kms, else botocore's operation names)."""
+def cfn_lint_policies() -> dict[str, Any]:
+    """cfn-lint's maintained offline list of IAM services and actions (its Policies.json), parsed
+    once per process: `kms_actions` and CMEK-CFN-002 both read it, and parsing takes 80 ms."""
     import os
 
-    import awacs.kms
-    import botocore.session
     import cfnlint
-    from awacs.aws import Action
 
     path = os.path.join(os.path.dirname(cfnlint.__file__), "data/AdditionalSpecs/Policies.json")
     with open(path, encoding="utf-8") as handle:
-        names = json.load(handle)[KMS_SERVICE]["Actions"]
+        return json.load(handle)
+
+
+@functools.cache
+def kms_actions() -> tuple[str, ...]:
+    """Every real KMS action, from cfn-lint's Policies.json (the freshest offline list; lower case
+    there), spelled as AWS does (awacs.kms, else botocore's operation names)."""
+    import awacs.kms
+    import botocore.session
+    from awacs.aws import Action
+
+    names = cfn_lint_policies()[KMS_SERVICE]["Actions"]
     spelled = {
         op.lower(): op
         for op in botocore.session.get_session().get_service_model(KMS_SERVICE).operation_names

@@ -7,16 +7,17 @@ botocore's own `get_available_regions`.
 
 from __future__ import annotations
 
-import importlib.util
-import json
 from functools import cache
-from pathlib import Path
 
 from cmek.errors import ToolError
 
 
 @cache
 def _endpoints() -> dict:
+    import importlib.util  # here, not at import: `cmek snippet` never reads the list
+    import json
+    from pathlib import Path
+
     spec = importlib.util.find_spec("botocore")
     if spec is None or spec.origin is None:
         raise ToolError("botocore is not installed: reinstall cmek with its dependencies")

@@ -18,6 +18,8 @@ from cmek.checks import DistDir
 
 HCL_SUFFIXES = (".tf", ".tfvars", model.TF_TESTS_SUFFIX, ".tfvars.example")
 _INTERPOLATION = re.compile(r"(?<!\$)\$\{")
+# Where `parsed` keeps its result on a DistDir.
+_PARSED = "_tf_files_parsed"
 
 
 def fingerprint(directory: Path) -> str:
@@ -76,8 +78,16 @@ def parse(text: str) -> dict[str, Any] | str:
 
 
 def parsed(dist: DistDir) -> dict[str, dict[str, Any] | str]:
-    """Every HCL file under terraform/, parsed (or the parser's first error line)."""
-    return {relpath: parse(dist.read(relpath)) for relpath in hcl_files(dist.root)}
+    """Every HCL file under terraform/, parsed (or the parser's first error line); read only.
+
+    Listed, read and looked up once per `dist`, kept on it as its own cached properties are
+    (`DistDir.files`): some forty checks ask for it in one run.
+    """
+    kept = dist.__dict__.get(_PARSED)
+    if kept is None:
+        files = hcl_files(dist.root)
+        kept = dist.__dict__[_PARSED] = {relpath: parse(dist.read(relpath)) for relpath in files}
+    return kept
 
 
 def unlabel(

@@ -1,9 +1,9 @@
-"""The `cmek` subcommands: one module each, found by name, so adding a command is adding a file.
+"""The `cmek` subcommands: one module each, listed by name in `COMMANDS`.
 
-A command module defines:
+The list is fixed and explicit, with each command's help line, so `cmek --help` imports no command
+module and `cmek NAME` imports only NAME's (discovering modules imported all ten on every run);
+tests/test_cli.py proves every module of this package is listed. A command module defines:
 
-- `NAME`: the subcommand (`"verify-key"`), and `HELP`: one line for `cmek --help`;
-- `ORDER`: where it stands in `cmek --help` (lower first);
 - `add_arguments(parser)`: its flags (argparse);
 - `run(args) -> int`: the exit code (see cmek.errors). Bad input raises `InputError`, a
   failure of the tool raises `ToolError`; the CLI prints either as one line.
@@ -19,28 +19,59 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import pkgutil
-from pathlib import Path
-from types import ModuleType
 from typing import TYPE_CHECKING
 
 from cmek.errors import InputError, quote
 
 if TYPE_CHECKING:
+    from types import ModuleType
+
     from cmek.model import Profile
 
+# Subcommand -> (its module in this package, its line in `cmek --help`), in `cmek --help`'s order.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "build": ("build", "render every artifact into a dist directory"),
+    "check": ("check", "lint and check a dist directory"),
+    "links": (
+        "links",
+        "print the quick-create console links (v2 by default, where ClickHouse Cloud runs)",
+    ),
+    "publish": (
+        "publish",
+        "upload a build to S3: versioned, immutable, verified; then the stable paths",
+    ),
+    "snippet": (
+        "snippet",
+        "print the key-policy statement to paste into a key policy (v2 by default)",
+    ),
+    "verify-key": (
+        "verify_key",
+        "check a KMS key against what ClickHouse documents (state, spec, the role's grants in the "
+        "key policy), and say what to change; not ClickHouse's own check",
+    ),
+    "grant": (
+        "grant",
+        "grant ClickHouse's role (v2 by default) its actions in a key policy (file or live key)",
+    ),
+    "revoke": (
+        "revoke",
+        "remove a ClickHouse role from a key policy (file or live key); --cmek-version v1 for v1",
+    ),
+    "audit": (
+        "audit",
+        "list every KMS key and role through which ClickHouse can use a key, with the fixes",
+    ),
+}
 
-def discover() -> list[ModuleType]:
-    """Every command module of this package, in `ORDER`."""
-    modules = [
-        importlib.import_module(f"{__name__}.{info.name}")
-        for info in pkgutil.iter_modules(__path__)
-        if not info.name.startswith("_")
-    ]
-    return sorted(modules, key=lambda m: (m.ORDER, m.NAME))
+
+def load(name: str) -> ModuleType:
+    """The module of the command `name` (a key of `COMMANDS`), imported now."""
+    return importlib.import_module(f"{__name__}.{COMMANDS[name][0]}")
 
 
 def add_config_argument(parser: argparse.ArgumentParser) -> None:
+    from pathlib import Path
+
     parser.add_argument(
         "--config",
         type=Path,

@@ -19,10 +19,6 @@ from cmek.commands import (
 )
 from cmek.errors import InputError, ToolError, quote
 
-NAME = "audit"
-HELP = "list every KMS key and role through which ClickHouse can use a key, with the fixes"
-ORDER = 80
-
 DEFAULT_CONCURRENCY = 8
 MAX_CONCURRENCY = 64
 PROGRESS_WIDTH = 30

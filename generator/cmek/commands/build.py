@@ -13,10 +13,6 @@ from pathlib import Path
 from cmek.commands import add_config_argument, load_config
 from cmek.errors import EXIT_OK, InputError, StdoutError
 
-NAME = "build"
-HELP = "render every artifact into a dist directory"
-ORDER = 10
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)

@@ -8,9 +8,6 @@ from pathlib import Path
 from cmek.commands import add_config_argument, load_config
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
-NAME = "check"
-HELP = "lint and check a dist directory"
-ORDER = 20
 FORMATS = ("text", "json", "sarif", "markdown")
 # The check that judges what DIR holds; alone when DIR holds what no check may read.
 UNSAFE_CHECK = "CMEK-DIST-001"

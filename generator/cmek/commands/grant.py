@@ -36,10 +36,6 @@ from cmek.errors import EXIT_OK, InputError, quote
 if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
-NAME = "grant"
-HELP = "grant ClickHouse's role (v2 by default) its actions in a key policy (file or live key)"
-ORDER = 70
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cmek_version_arguments(

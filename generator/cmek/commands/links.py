@@ -19,10 +19,6 @@ from cmek.commands import (
 )
 from cmek.errors import EXIT_OK, InputError, quote
 
-NAME = "links"
-HELP = "print the quick-create console links (v2 by default, where ClickHouse Cloud runs)"
-ORDER = 30
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)

@@ -25,10 +25,6 @@ from cmek.commands import (
 )
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
-NAME = "publish"
-HELP = "upload a build to S3: versioned, immutable, verified; then the stable paths"
-ORDER = 40
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bucket", required=True, help="S3 bucket name")

@@ -17,10 +17,6 @@ from cmek.commands import add_cmek_version_arguments, grant
 if TYPE_CHECKING:
     from cmek.key_policy.apply import Hook
 
-NAME = "revoke"
-HELP = "remove a ClickHouse role from a key policy (file or live key); --cmek-version v1 for v1"
-ORDER = 71
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_cmek_version_arguments(

@@ -21,10 +21,6 @@ from cmek.commands import (
 )
 from cmek.errors import EXIT_OK
 
-NAME = "snippet"
-HELP = "print the key-policy statement to paste into a key policy (v2 by default)"
-ORDER = 40
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_config_argument(parser)
@@ -52,8 +48,6 @@ def run(args: argparse.Namespace) -> int:
         from cmek.gcp import command
 
         return command.snippet(args)
-    import dataclasses
-
     from cmek import contract
     from cmek.render import snippet
 
@@ -66,6 +60,5 @@ def run(args: argparse.Namespace) -> int:
         principal = contract.principal_for(profile, config)
     if principal is None:
         raise missing_role()
-    config = dataclasses.replace(config, profile=profile, principal=principal)
-    sys.stdout.write(snippet.render(config))
+    sys.stdout.write(snippet.statement(profile, principal))
     return EXIT_OK

@@ -24,13 +24,6 @@ from cmek.commands import (
 )
 from cmek.errors import EXIT_CHECK_FAILED, EXIT_OK, InputError, quote
 
-NAME = "verify-key"
-HELP = (
-    "check a KMS key against what ClickHouse documents (state, spec, the role's grants in the key "
-    "policy), and say what to change; not ClickHouse's own check"
-)
-ORDER = 60
-
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     from cmek import model

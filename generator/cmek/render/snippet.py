@@ -3,20 +3,34 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 from cmek import model
-from cmek.config import Config
-from cmek.render import policies
+
+if TYPE_CHECKING:
+    from cmek.config import Config
 
 
 def render(config: Config) -> str:
-    awacs_statement = policies.clickhouse_key_statement(config.profile, config.principal)
-    statement = json.loads(awacs_statement.to_json())
-    # The console path adds a single statement; a one-element Resource reads best as the scalar,
-    # and the guide's key order (Sid first) reads best for a human pasting it.
-    statement["Resource"] = "*"
-    order = ("Sid", "Effect", "Principal", "Action", "Resource")
-    return json.dumps({key: statement[key] for key in order}, indent=2) + "\n"
+    return statement(config.profile, config.principal)
+
+
+def statement(profile: model.Profile, principal: str) -> str:
+    """The profile's key-policy grant to `principal` as the console takes it.
+
+    The same statement as `policies.clickhouse_key_statement` (tests/test_cli.py compares them),
+    written from the model's data as plain JSON: importing awacs was a third of `cmek snippet`'s
+    start-up. The console path adds a single statement; a one-element Resource reads best as the
+    scalar, and the guide's key order (Sid first) reads best for a human pasting it.
+    """
+    grant = {
+        "Sid": profile.key_policy_sid,
+        "Effect": "Allow",
+        "Principal": {"AWS": principal},
+        "Action": list(profile.actions),
+        "Resource": "*",
+    }
+    return json.dumps(grant, indent=2) + "\n"
 
 
 def artifacts(config: Config) -> dict[str, str]:

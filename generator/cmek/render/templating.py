@@ -8,6 +8,7 @@ wheel alike.
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING, Any
 
 from cmek import model
@@ -35,5 +36,65 @@ def environment(folder: str, **options: Any) -> jinja2.Environment:
         "autoescape": False,
     }
     return jinja2.Environment(
-        loader=jinja2.PackageLoader(PACKAGE, f"{TEMPLATES_DIR}/{folder}"), **(settings | options)
+        loader=jinja2.PackageLoader(PACKAGE, f"{TEMPLATES_DIR}/{folder}"),
+        bytecode_cache=_compiled(),
+        **(settings | options),
     )
+
+
+@functools.cache
+def _compiled() -> jinja2.BytecodeCache:
+    """One in-process store of compiled templates shared by every environment.
+
+    Renderers build a new environment per render (with their own filters), so Jinja's own
+    per-environment cache compiled each template again on every render: `cmek check` renders a
+    fresh build, and the tamper corpus renders hundreds. Compiled code depends on the template's
+    source and on how the environment lexes and compiles it, and on its filters and tests (the
+    optimizer folds them over constants), so the key is the source's checksum (Jinja's), those
+    settings and the code of each filter and test.
+    """
+    import jinja2
+
+    class Compiled(jinja2.BytecodeCache):
+        def __init__(self) -> None:
+            self._codes: dict[tuple, Any] = {}
+
+        def get_bucket(
+            self, environment: jinja2.Environment, name: str, filename: str | None, source: str
+        ) -> jinja2.bccache.Bucket:
+            key = (*_compile_settings(environment), name, filename)
+            checksum = self.get_source_checksum(source)
+            # Only this store reads the key: the tuple itself, not its text.
+            bucket = jinja2.bccache.Bucket(environment, key, checksum)  # type: ignore[arg-type]
+            self.load_bytecode(bucket)
+            return bucket
+
+        def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            checksum, code = self._codes.get(bucket.key, (None, None))
+            if checksum == bucket.checksum:
+                bucket.code = code
+
+        def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+            self._codes[bucket.key] = (bucket.checksum, bucket.code)
+
+    return Compiled()
+
+
+def _compile_settings(env: jinja2.Environment) -> tuple:
+    """What Jinja's lexer, optimizer and code generator read from an environment (a function as
+    its code: renderers make their filters anew, often as lambdas, for each environment)."""
+    lexing = (env.block_start_string, env.block_end_string, env.variable_start_string)
+    lexing += (env.variable_end_string, env.comment_start_string, env.comment_end_string)
+    lexing += (env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks)
+    lexing += (env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline)
+    functions = sorted(
+        (f"{kind}.{name}", _code(f))
+        for kind in ("filters", "tests")
+        for name, f in getattr(env, kind).items()
+    )
+    flags = (env.autoescape, env.optimized, env.is_async, _code(env.finalize))
+    return (*lexing, *flags, *env.extensions, *functions)
+
+
+def _code(function: Any) -> Any:
+    return getattr(function, "__code__", function)

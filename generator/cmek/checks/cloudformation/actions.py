@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
-from cmek import model
+from cmek import iam_policy, model
 from cmek.checks import DistDir, Problems, check, sources
 from cmek.checks.cloudformation.resolution import (
     Scenario,
@@ -33,14 +32,9 @@ def _grants(scenario: Scenario) -> Iterator[tuple[str, model.Profile, dict[str, 
 @cache
 def known_actions() -> frozenset[str]:
     """IAM actions as cfn-lint's maintained offline list knows them (not botocore operations)."""
-    from importlib import resources
-
-    data = json.loads(
-        resources.files("cfnlint.data.AdditionalSpecs").joinpath("Policies.json").read_text()
-    )
     return frozenset(
         f"{service}:{action}".lower()
-        for service, spec in data.items()
+        for service, spec in iam_policy.cfn_lint_policies().items()
         for action in spec.get("Actions", {})
     )
 
@@ -48,7 +42,14 @@ def known_actions() -> frozenset[str]:
 def _action_is_known(action: str) -> bool:
     if "*" not in action:
         return action.lower() in known_actions()
-    pattern = re.compile(re.escape(action.lower()).replace(r"\*", ".*"))
+    return _wildcard_is_known(action.lower())
+
+
+@cache
+def _wildcard_is_known(action: str) -> bool:
+    """Whether a lower-case `*` pattern matches a known action: a scan of the whole list, cached
+    because every scenario of every stack asks again for the same few patterns."""
+    pattern = re.compile(re.escape(action).replace(r"\*", ".*"))
     return any(pattern.fullmatch(known) for known in known_actions())
 
 
