@@ -386,3 +386,26 @@ def test_security_hub_batches_of_100_retried_and_refused_findings_named(org) -> 
         assert line.endswith(": InvalidInput refused by the test"), line
     assert result.returncode == 3, result.stderr  # a write failed, though the audit was done
     assert len(_hub_findings(org, data)) == len(made)  # moto imported what the proxy called refused
+
+
+def test_assumed_sessions_share_one_botocore_loader(org) -> None:
+    # Each account's session used to parse botocore's service models again (~25 MB per account
+    # in progress); one shared loader parses them once per run.
+    from cmek.audit import fetch, organization
+
+    ctx = fetch.Context((REGION,), (), org["moto"], 2, fetch.CallCounter())
+    base = boto3.session.Session(region_name=REGION)
+    members = [
+        organization.Member(org["ids"][name], name, model.ORG_ACCOUNT_ACTIVE, "aws")
+        for name in ("apps", "data")
+    ]
+    sessions = [
+        organization.assumed_session(base, m, model.DEFAULT_ORG_ROLE_NAME, ctx) for m in members
+    ]
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions}
+    assert len(loaders) == 1
+    identities = [
+        c.get_caller_identity()["Account"]
+        for c in (s.client("sts", endpoint_url=org["moto"]) for s in sessions)
+    ]
+    assert identities == [m.account_id for m in members]  # still one account per session
