@@ -528,8 +528,9 @@ def denied_findings(
                     principal,
                     f"statement {name!r} {how} the v2 grant's {_listed(actions)}: a Deny wins "
                     "over any Allow",
-                    f"edit statement {name!r} by hand: exclude {principal} with a Condition on "
-                    f"aws:PrincipalArn instead of NotPrincipal, or remove {_listed(actions)}",
+                    f"edit statement {name!r} by hand so it spares {principal} (AWS advises a "
+                    f"Condition on aws:PrincipalArn over NotPrincipal), or remove "
+                    f"{_listed(actions)} from it",
                 )
             )
     return findings
