@@ -19,14 +19,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmark import moto_server  # the same moto start-up as the speed benchmark (scripts/)
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "tests"))
+import moto_server  # noqa: E402  (the tests' own moto start-up: port 0, no race)
 
 REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 ACCOUNT = "123456789012"  # moto's default account
@@ -80,17 +81,13 @@ def measure(keys: int, concurrency: int) -> dict:
     from cmek.audit import fetch as audit_fetch
 
     os.environ.update(AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark")
-    proc, url = moto_server()
-    try:
+    with moto_server.running() as url:
         create_keys(url, keys)
         start = time.perf_counter()
         inventory = audit_fetch.fetch(REGIONS, [CLICKHOUSE_ACCOUNT], url, concurrency)
         fetched = time.perf_counter() - start
         report = audit.audit(inventory, [CLICKHOUSE_ACCOUNT], url)
         seconds = time.perf_counter() - start
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
     calls = dict(inventory.calls)
     return {
         "keys": len(inventory.keys),
@@ -171,9 +168,8 @@ def measure_organization(url: str, concurrency: int) -> dict:
 def organization_main(args: argparse.Namespace) -> int:
     os.environ.update(AWS_ACCESS_KEY_ID="benchmark", AWS_SECRET_ACCESS_KEY="benchmark")
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    proc, url = moto_server()
     ok = True
-    try:
+    with moto_server.running() as url:
         create_organization(url, args.accounts, args.keys_per_account)
         for concurrency in args.concurrency_list:
             result = measure_organization(url, concurrency)
@@ -193,9 +189,9 @@ def organization_main(args: argparse.Namespace) -> int:
             )
             print(f"  calls: {dict(sorted(calls.items()))}")
             ok = ok and total == minimum and keys == args.accounts * args.keys_per_account
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    # The process's peak resident memory over every run above (moto runs in its own process).
+    peak_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak RSS of this process: {peak_rss:.0f} MiB")
     print("ok" if ok else "MISSED: more calls than the minimum")
     return 0 if ok else 1
 

@@ -13,10 +13,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
+import pty
+import re
 import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -50,16 +54,32 @@ def policy(account: str, principal: str, actions: Any) -> str:
     return json.dumps({"Version": model.POLICY_VERSION, "Statement": [root, grant]})
 
 
-class DenyAssume:
-    """Forwards to moto, but refuses AssumeRole into `account` as AWS does (AccessDenied)."""
+class Proxy:
+    """Forwards every request to moto; `answer(path, body)` may answer one itself (status, content
+    type, body), or rewrite moto's answer (`rewrite`). Subclasses model what moto does not."""
 
-    def __init__(self, upstream: str, account: str) -> None:
-        self.upstream, self.account = upstream.removeprefix("http://"), account
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream.removeprefix("http://")
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def answer(self, path: str, body: bytes) -> tuple[int, str, bytes] | None:
+        return None
+
+    def rewrite(self, path: str, body: bytes, status: int, reply: bytes) -> bytes:
+        return reply
+
+    def forward(self, path: str, body: bytes, headers: dict) -> tuple[int, str, bytes]:
+        connection = http.client.HTTPConnection(self.upstream, timeout=30)
+        connection.request("POST", path, body, headers)
+        response = connection.getresponse()
+        status, reply = response.status, response.read()
+        kind = response.getheader("Content-Type", "")
+        connection.close()
+        return status, kind, self.rewrite(path, body, status, reply)
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         proxy = self
@@ -67,21 +87,10 @@ class DenyAssume:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                if b"Action=AssumeRole" in body and proxy.account.encode() in body:
-                    status, kind = 403, "text/xml"
-                    reply = (
-                        b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
-                        b"<Message>denied by a service control policy</Message></Error>"
-                        b"</ErrorResponse>"
-                    )
-                else:
-                    connection = http.client.HTTPConnection(proxy.upstream, timeout=30)
-                    headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
-                    connection.request("POST", self.path, body, headers)
-                    response = connection.getresponse()
-                    status, reply = response.status, response.read()
-                    kind = response.getheader("Content-Type", "")
-                    connection.close()
+                headers = {k: v for k, v in self.headers.items() if k.lower() != "connection"}
+                status, kind, reply = proxy.answer(self.path, body) or proxy.forward(
+                    self.path, body, headers
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", kind)
                 self.send_header("Content-Length", str(len(reply)))
@@ -92,6 +101,35 @@ class DenyAssume:
                 pass
 
         return Handler
+
+
+class DenyAssume(Proxy):
+    """Refuses AssumeRole into `account` as AWS does (AccessDenied); moto lets any role in."""
+
+    def __init__(self, upstream: str, account: str) -> None:
+        super().__init__(upstream)
+        self.account = account
+
+    def answer(self, path: str, body: bytes) -> tuple[int, str, bytes] | None:
+        if b"Action=AssumeRole" in body and self.account.encode() in body:
+            return (
+                403,
+                "text/xml",
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                b"<Message>denied by a service control policy</Message></Error></ErrorResponse>",
+            )
+        return None
+
+
+@contextmanager
+def serving(proxy: Proxy) -> Iterator[Proxy]:
+    thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield proxy
+    finally:
+        proxy.server.shutdown()
+        proxy.server.server_close()
 
 
 def session_in(endpoint: str, account: str) -> boto3.session.Session:
@@ -126,14 +164,8 @@ def org(aws) -> Iterator[dict[str, Any]]:
     kms_data = session_in(endpoint, ids["data"]).client("kms", endpoint_url=endpoint)
     meta = kms_data.create_key(Policy=policy(ids["data"], CH_ROLE, list(model.V2.actions)))
     keys["data-v2"] = meta["KeyMetadata"]
-    proxy = DenyAssume(endpoint, ids["locked"])
-    thread = threading.Thread(target=proxy.server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(DenyAssume(endpoint, ids["locked"])) as proxy:
         yield {"ids": ids, "keys": keys, "endpoint": proxy.url, "moto": endpoint}
-    finally:
-        proxy.server.shutdown()
-        proxy.server.server_close()
 
 
 def org_audit(endpoint: str, *args: str) -> subprocess.CompletedProcess[str]:
@@ -220,7 +252,8 @@ def test_asff_has_every_required_member_of_botocores_model(org) -> None:
 
 def _hub_findings(org, account: str) -> list[dict]:
     hub = session_in(org["moto"], account).client("securityhub", endpoint_url=org["moto"])
-    return hub.get_findings()["Findings"]
+    pages = hub.get_paginator("get_findings").paginate()
+    return [f for page in pages for f in page["Findings"]]
 
 
 def test_security_hub_twice_no_duplicates_and_a_fixed_finding_is_archived(org) -> None:
@@ -243,3 +276,136 @@ def test_security_hub_twice_no_duplicates_and_a_fixed_finding_is_archived(org) -
     }
     assert states == {audit.V1_GRANTED: "ACTIVE", audit.TYPO: "ARCHIVED"}
     assert _hub_findings(org, ids["data"]) == []
+
+
+# --- The progress line (issue 19) -----------------------------------------------------------------
+
+PROGRESS = re.compile(r"\raudit: (\d+)/(\d+) accounts, (\d+)/(\d+) regions")
+
+
+def org_audit_on_terminal(endpoint: str, *args: str) -> tuple[int, str, str]:
+    """The audit with a real pseudo-terminal as its stderr (where the progress line goes) and a
+    pipe as its stdout; the terminal is read while the child runs, so it never blocks."""
+    master, slave = pty.openpty()
+    argv = ["audit", "--organization", "--endpoint-url", endpoint, "--region", REGION, *args]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "cmek", *argv], stdout=subprocess.PIPE, stderr=slave, text=True
+    )
+    os.close(slave)
+    chunks: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:  # EIO: the child's side is closed
+                return
+            if not data:
+                return
+            chunks.append(data)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    out, _ = child.communicate(timeout=180)
+    reader.join(timeout=10)
+    os.close(master)
+    return child.returncode, out, b"".join(chunks).decode()
+
+
+def test_progress_line_on_a_terminal_and_none_in_a_pipe(org) -> None:
+    # Audited: every active account (the management account included); a suspended one is
+    # reported at once and never entered, so it is not counted in the line.
+    accounts = len(org["ids"]) - 1 + 1
+    code, out, terminal = org_audit_on_terminal(org["endpoint"], "--format", "json")
+    assert code == 1, terminal
+    assert json.loads(out)["exit_code"] == 1  # the report on stdout is untouched
+    seen = [tuple(map(int, m)) for m in PROGRESS.findall(terminal)]
+    assert seen == [(n, accounts, n, accounts) for n in range(1, accounts + 1)], terminal
+    assert terminal.endswith("\r\x1b[K"), repr(terminal[-40:])  # the line is cleared at the end
+    piped = org_audit(org["endpoint"], "--format", "json")
+    assert piped.returncode == 1
+    assert "audit:" not in piped.stderr and "\r" not in piped.stderr, piped.stderr
+
+
+# --- Security Hub: batches, retries, refused findings (issue 19) ---------------------------------
+
+IMPORT_PATH = "/findings/import"  # BatchImportFindings (botocore's securityhub model)
+
+
+class HubProxy(Proxy):
+    """Counts BatchImportFindings requests and the findings each carries; answers the first with
+    Security Hub's throttling error (botocore retries it), and reports every finding whose Id holds
+    one of `refuse` as refused (FailedFindings), as Security Hub does for a finding it rejects.
+    moto imports every finding and never throttles, so both come from here."""
+
+    def __init__(self, upstream: str, refuse: tuple[str, ...]) -> None:
+        super().__init__(upstream)
+        self.refuse = refuse
+        self.batches: list[int] = []
+        self.throttled = 0
+
+    def answer(self, path: str, body: bytes) -> tuple[int, str, bytes] | None:
+        if path != IMPORT_PATH or self.throttled:
+            return None
+        self.throttled += 1
+        error = {"__type": "TooManyRequestsException", "message": "Rate exceeded"}
+        return 429, "application/json", json.dumps(error).encode()
+
+    def rewrite(self, path: str, body: bytes, status: int, reply: bytes) -> bytes:
+        if path != IMPORT_PATH or status != 200:
+            return reply
+        sent = [f["Id"] for f in json.loads(body)["Findings"]]
+        self.batches.append(len(sent))
+        refused = [i for i in sent if any(r in i for r in self.refuse)]
+        answer = json.loads(reply)
+        answer["FailedCount"], answer["SuccessCount"] = len(refused), len(sent) - len(refused)
+        answer["FailedFindings"] = [
+            {"Id": i, "ErrorCode": "InvalidInput", "ErrorMessage": "refused by the test"}
+            for i in refused
+        ]
+        return json.dumps(answer).encode()
+
+
+def test_security_hub_batches_of_100_retried_and_refused_findings_named(org) -> None:
+    data = org["ids"]["data"]
+    kms = session_in(org["moto"], data).client("kms", endpoint_url=org["moto"])
+    typo = policy(data, CH_ROLE, TYPO)
+    made = [kms.create_key(Policy=typo)["KeyMetadata"]["KeyId"] for _ in range(130)]
+    refuse = (made[7], made[120])
+    with serving(HubProxy(org["moto"], refuse)) as hub:
+        result = org_audit(hub.url, "--account", data, "--security-hub")
+    assert hub.throttled == 1  # the throttled request was retried: every batch below arrived
+    assert hub.batches and max(hub.batches) <= model.ASFF_BATCH_SIZE, hub.batches
+    assert sum(hub.batches) == len(made) and len(hub.batches) == -(-len(made) // 100)
+    refused = [
+        line for line in result.stderr.splitlines() if "Security Hub refused finding" in line
+    ]
+    assert len(refused) == len(refuse), result.stderr
+    for key_id in refuse:
+        [line] = [line for line in refused if key_id in line]
+        assert line.endswith(": InvalidInput refused by the test"), line
+    assert result.returncode == 3, result.stderr  # a write failed, though the audit was done
+    assert len(_hub_findings(org, data)) == len(made)  # moto imported what the proxy called refused
+
+
+def test_assumed_sessions_share_one_botocore_loader(org) -> None:
+    # Each account's session used to parse botocore's service models again (~25 MB per account
+    # in progress); one shared loader parses them once per run.
+    from cmek.audit import fetch, organization
+
+    ctx = fetch.Context((REGION,), (), org["moto"], 2, fetch.CallCounter())
+    base = boto3.session.Session(region_name=REGION)
+    members = [
+        organization.Member(org["ids"][name], name, model.ORG_ACCOUNT_ACTIVE, "aws")
+        for name in ("apps", "data")
+    ]
+    sessions = [
+        organization.assumed_session(base, m, model.DEFAULT_ORG_ROLE_NAME, ctx) for m in members
+    ]
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions}
+    assert len(loaders) == 1
+    identities = [
+        c.get_caller_identity()["Account"]
+        for c in (s.client("sts", endpoint_url=org["moto"]) for s in sessions)
+    ]
+    assert identities == [m.account_id for m in members]  # still one account per session

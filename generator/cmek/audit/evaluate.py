@@ -32,6 +32,7 @@ V1_GRANTED = model.FINDING_V1_GRANTED
 V1_ROLE = model.FINDING_V1_ROLE
 V2_MISSING = model.FINDING_V2_MISSING
 TYPO = model.FINDING_TYPO
+V2_DENIED = model.FINDING_V2_DENIED
 KEY_NOT_ENABLED = model.FINDING_KEY_NOT_ENABLED
 BROADER = model.FINDING_BROADER
 UNREADABLE = model.FINDING_UNREADABLE
@@ -239,6 +240,7 @@ def audit(inventory: Inventory, accounts: Sequence[str], endpoint_url: str | Non
                 findings += key_findings(found, policy, fixes)
         findings += typo_findings(key, policy, accounts, fixes)
         findings += conditional_findings(key, policy, accounts, fixes)
+        findings += denied_findings(key, policy, accounts)
         for role, trusting in trusts:
             for principal, profile in trusting.items():
                 found = role_access(key, policy, role, principal, profile)
@@ -407,13 +409,16 @@ def key_findings(found: Access, policy: Mapping[str, Any], fixes: Fixes) -> list
         )
         return [Finding(V1_GRANTED, key, found.principal, message, fix)]
     findings = []
-    if found.missing and not _has_typo(policy, found.principal, key):
+    # An action a Deny overrides is reported by denied_findings: `cmek grant` cannot fix it.
+    grants = iam_policy.evaluate(policy, found.principal, found.missing, key)
+    missing = [a for a, g in grants.items() if not (g.denied_by or g.may_deny)]
+    if missing and not _has_typo(policy, found.principal, key):
         findings.append(
             Finding(
                 V2_MISSING,
                 key,
                 found.principal,
-                f"the v2 grant lacks {_listed(found.missing)}",
+                f"the v2 grant lacks {_listed(missing)}",
                 fixes.grant(profile, found.principal, key),
             )
         )
@@ -483,6 +488,49 @@ def typo_findings(
                     f"statement {sid!r} lists {model.REENCRYPT_TYPO}, which is not an action and "
                     f"grants nothing: {_listed(model.REENCRYPT_COVERS)} are not granted",
                     fixes.grant(profile, principal, key.arn),
+                )
+            )
+    return findings
+
+
+# --- Denied grants -------------------------------------------------------------------------------
+
+
+_MAY_DENY_WHY = "a Condition, or a NotPrincipal that lists only some sessions of the role"
+
+
+def denied_findings(
+    key: KeyFacts, policy: Mapping[str, Any], accounts: Sequence[str]
+) -> list[Finding]:
+    """A v2 principal granted the profile's actions by an Allow that a Deny overrides, one finding
+    per Deny statement. The same evaluator warns in `cmek grant` and fails `verify-key`, so the
+    three agree; the fix is by hand (no cmek command edits a Deny)."""
+    findings = []
+    home = iam_policy.account_of(key.arn)
+    for principal, profile in candidates(policy, accounts, key.arn.split(":")[1], home).items():
+        if profile.legacy:
+            continue
+        needed = iam_policy.real_actions(profile.actions)
+        grants = iam_policy.evaluate(policy, principal, needed, key.arn).values()
+        by_deny: dict[tuple[str, bool], list[str]] = {}
+        for grant in grants:
+            if grant.statements or grant.conditional:
+                for name in grant.denied_by:
+                    by_deny.setdefault((name, True), []).append(grant.action)
+                for name in grant.may_deny:
+                    by_deny.setdefault((name, False), []).append(grant.action)
+        for (name, certain), actions in by_deny.items():
+            how = "denies" if certain else f"may deny ({_MAY_DENY_WHY})"
+            findings.append(
+                Finding(
+                    V2_DENIED,
+                    key.arn,
+                    principal,
+                    f"statement {name!r} {how} the v2 grant's {_listed(actions)}: a Deny wins "
+                    "over any Allow",
+                    f"edit statement {name!r} by hand so it spares {principal} (AWS advises a "
+                    f"Condition on aws:PrincipalArn over NotPrincipal), or remove "
+                    f"{_listed(actions)} from it",
                 )
             )
     return findings

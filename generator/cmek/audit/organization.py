@@ -5,11 +5,14 @@ From the management (or a delegated administrator) account: ListAccounts (pagina
 account one AssumeRole of `--assume-role-name`, whose session is cached for the account and renewed
 by botocore before it expires (RefreshableCredentials). At most `concurrency` accounts are in
 progress at once and each is handed on (`on_account`) as soon as its reads are done, so memory
-holds a bounded number of accounts' facts however large the organization is.
+holds a bounded number of accounts' facts however large the organization is. Every account's
+session reads botocore's service models through one shared loader (`_shared_loader`), so the
+models are parsed once per run, not once per account (about 25 MB each).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -72,11 +75,21 @@ def assumed_session(base: Any, member: Member, role_name: str, ctx: fetch.Contex
 
     credentials = RefreshableCredentials.create_from_metadata(refresh(), refresh, "sts-assume-role")
     core = botocore.session.Session()
+    core.register_component("data_loader", _shared_loader())
     # botocore has no public setter for refreshable credentials; this is its documented pattern.
     core._credentials = credentials
     import boto3
 
     return boto3.session.Session(botocore_session=core, region_name=base.region_name)
+
+
+@functools.cache
+def _shared_loader() -> Any:
+    """One botocore data loader for every per-account session: it caches what it parsed (service
+    models, endpoints, rule sets), which a new session's own loader would parse again."""
+    from botocore.loaders import create_loader
+
+    return create_loader()
 
 
 def audit_members(

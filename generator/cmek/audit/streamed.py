@@ -3,8 +3,9 @@
 The accounts are audited on one bounded pool (cmek/audit/organization.py); each account's report
 is written as soon as it is ready (report.Stream) and, with `--security-hub`, imported into that
 account's Security Hub; then it is dropped. Without `--organization` the caller's own account is
-the one account. Exit: 1 findings (an account not entered is one), 3 only when no account could be
-audited, 0 otherwise.
+the one account. Exit: 1 findings (an account not entered is one), 3 when no account could be
+audited or Security Hub refused a finding (a write failed: each refused finding is named on its
+own line), 0 otherwise.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from cmek import aws, model
 from cmek.audit import asff, fetch, organization, securityhub
 from cmek.audit import evaluate as audit
 from cmek.audit import report as render
-from cmek.errors import InputError
+from cmek.errors import EXIT_TOOL_FAILED, InputError
 
 
 def run(
@@ -72,9 +73,9 @@ def run(
     code = stream.close()
     for line in failed:
         print(f"cmek: Security Hub refused finding {line}", file=sys.stderr)
-    if code == audit.EXIT_TOOL_FAILED:
+    if code == EXIT_TOOL_FAILED:
         print("cmek: error: could not audit: no account could be read", file=sys.stderr)
-    return code
+    return EXIT_TOOL_FAILED if failed else code
 
 
 def _targets(args, base, ctx, stream, regions) -> list[organization.Member]:

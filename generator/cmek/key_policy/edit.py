@@ -175,12 +175,28 @@ def _typo_notes(policy: dict) -> list[str]:
 
 
 def _deny_notes(policy: dict, principal: str, actions: tuple[str, ...]) -> list[str]:
-    notes = []
+    """One warning per Deny statement that blocks (or may block) `principal` after the edit: a
+    grant it overrides does not work, and the user must hear which statement to change."""
+    denied: dict[str, list[str]] = {}
+    maybe: dict[str, list[str]] = {}
     for action, grant in iam_policy.evaluate(policy, principal, actions).items():
-        for label in grant.denied_by:
-            notes.append(f"warning: statement {quote(label)} denies {action} to the principal")
-        for label in grant.may_deny:
-            notes.append(f"warning: statement {quote(label)} may deny {action} (a Condition)")
+        for name in grant.denied_by:
+            denied.setdefault(name, []).append(action)
+        for name in grant.may_deny:
+            maybe.setdefault(name, []).append(action)
+    bodies = {iam_policy.label(s, i): s for i, s in enumerate(iam_policy.statements(policy))}
+    notes = [
+        f"warning: statement {quote(name)} denies the principal {', '.join(listed)}: a Deny "
+        "wins over this grant"
+        for name, listed in denied.items()
+    ]
+    for name, listed in maybe.items():
+        why = (
+            "a Condition"
+            if bodies[name].get("Condition")
+            else "its NotPrincipal spares only the sessions it lists, not the role's others"
+        )
+        notes.append(f"warning: statement {quote(name)} may deny {', '.join(listed)} ({why})")
     return notes
 
 

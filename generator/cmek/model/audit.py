@@ -14,6 +14,9 @@ FINDING_V1_GRANTED = "v1-granted"
 FINDING_V1_ROLE = "v1-role"
 FINDING_V2_MISSING = "v2-missing-action"
 FINDING_TYPO = "reencrypt-typo"
+# A v2 grant that a Deny statement overrides (or may override: a Condition, or a NotPrincipal that
+# spares only named sessions of the role): granted on paper, refused when ClickHouse calls.
+FINDING_V2_DENIED = "v2-denied"
 FINDING_KEY_NOT_ENABLED = "key-not-enabled"
 FINDING_BROADER = "broader-than-profile"
 FINDING_UNREADABLE = "could-not-read"
@@ -58,6 +61,7 @@ ASFF_SEVERITY: dict[str, str] = {
     FINDING_CONDITIONAL: "MEDIUM",
     FINDING_BROADER: "MEDIUM",
     FINDING_TYPO: "MEDIUM",
+    FINDING_V2_DENIED: "MEDIUM",
     FINDING_V2_MISSING: "MEDIUM",
     FINDING_KEY_NOT_ENABLED: "LOW",
     FINDING_UNREADABLE: "LOW",
