@@ -391,3 +391,11 @@ def test_a_bare_account_names_the_account_in_the_callers_partition():
         allow({"AWS": "arn:aws-us-gov:iam::111122223333:root"}, "kms:Decrypt", Sid="Gov")
     )
     assert not one(gov_root_only, china_role, "kms:Decrypt").allowed
+
+
+def test_not_principal_listing_an_account_spares_its_root_in_either_spelling():
+    root = "arn:aws:iam::111122223333:root"
+    for listed in (root, "111122223333"):
+        policy = not_principal_deny(listed)
+        assert one(policy, root, "kms:Decrypt").allowed, listed
+        assert one(policy, BOB, "kms:Decrypt").denied_by == ("DenyAllBut",)

@@ -354,8 +354,6 @@ def _identity(principal: str) -> _Identity:
         own.add(f"arn:{partition}:iam::{account}:role/{parts[1]}")
     elif match["service"] == "iam" and parts[0] == "role":
         sessions = f"arn:{partition}:sts::{account}:assumed-role/{parts[-1]}/"
-    elif match["resource"] == "root":
-        own.add(_bare_account(account))
     return _Identity(frozenset(own), f"arn:{partition}:iam::{account}:root", sessions)
 
 
@@ -375,7 +373,8 @@ def _principal_via(statement: Mapping[str, Any], identity: _Identity) -> str:
     if "NotPrincipal" in statement:
         return _not_principal_via(_principal_values(statement["NotPrincipal"]), identity)
     values = _principal_values(statement["Principal"])
-    if ANY in values or identity.own & values:
+    own = identity.own | identity.roots if identity.root in identity.own else identity.own
+    if ANY in values or own & values:
         return VIA_PRINCIPAL
     if identity.roots & values:
         return VIA_ACCOUNT
@@ -389,7 +388,9 @@ def _not_principal_via(listed: frozenset[str], identity: _Identity) -> str:
     spares that session name only, so the statement may still apply (`_VIA_OTHER_SESSIONS`)."""
     if ANY in listed:
         return ""
-    if not identity.own <= listed or (identity.root and not identity.roots & listed):
+    if not identity.own - {identity.root} <= listed or (
+        identity.root and not identity.roots & listed
+    ):
         return VIA_PRINCIPAL
     if not identity.sessions:
         return ""
