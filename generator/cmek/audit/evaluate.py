@@ -579,7 +579,7 @@ def _conditional(
         f"({_listed(actions[:5])}{', ...' if len(actions) > 5 else ''}) when the request meets "
         f"its Condition {condition}"
     )
-    if profile is model.V1:
+    if profile.legacy:
         named = principal in aws_principals(body.get("Principal"))
         fix = (
             fixes.revoke(model.V1, principal, key_arn)

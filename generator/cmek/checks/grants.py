@@ -219,7 +219,7 @@ def _key_expected(scenario: Scenario, v1: str) -> Grants:
     """The new key's grants in a scenario: root kms:*, v1 unless dropped, v2 when given."""
     expected: Grants = {_root(): {KEY_ITSELF: all_kms()}}
     keep_v1 = scenario.given.get(model.PARAM_KEEP_V1_ACCESS, model.KEEP_V1_ACCESS_VALUES[0])
-    if scenario.stack.profile == model.V1 and keep_v1 == model.KEEP_V1_ACCESS_VALUES[0]:
+    if scenario.stack.profile.legacy and keep_v1 == model.KEEP_V1_ACCESS_VALUES[0]:
         expected[v1] = {KEY_ITSELF: expand(model.V1.actions)}
     v2 = scenario.given.get(model.PARAM_ENCRYPTION_ROLE_ARN)
     if v2:

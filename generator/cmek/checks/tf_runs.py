@@ -14,7 +14,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
-from cmek import model, terraform_runner
+from cmek import contract, model, terraform_runner
 from cmek.checks import DistDir, Problems, check, sources, tf_files
 from cmek.model import TfModule, TfVar
 from cmek.render.tf_interface import v1_principal
@@ -195,9 +195,7 @@ def _judge_key_policy(key: dict[str, Any], principal: str, profile: model.Profil
     if set(by_sid) != expected_sids or len(by_sid) != len(key.get("Statement", [])):
         yield f"key policy Sids {sorted(map(str, by_sid))}, expected {sorted(expected_sids)}"
     root = by_sid.get(model.KEY_POLICY_ROOT_SID, {})
-    root_arn = model.ACCOUNT_ROOT_ARN.format(
-        partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
-    )
+    root_arn = contract.account_root(model.COMMERCIAL_PARTITION, model.EXAMPLE_ACCOUNT)
     if _principals(root) != [root_arn]:
         yield f"key policy root statement trusts {_principals(root)}, expected [{root_arn!r}]"
     yield from _statement_problems(

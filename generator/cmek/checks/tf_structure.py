@@ -360,7 +360,7 @@ def _v2_example_wiring(dist: DistDir) -> Problems:
         )
     module_name, call = calls[0]
     service_ref = f"{model.CLICKHOUSE_SERVICE_RESOURCE}.{service_name}"
-    if literal(call.get(TfVar.PROFILE)) != model.V2.name:
+    if literal(call.get(TfVar.PROFILE)) != model.CURRENT_PROFILE:
         yield path, f"module {module_name!r} does not set {TfVar.PROFILE.value} = {model.V2.name!r}"
     expected = [
         (
@@ -399,7 +399,7 @@ def _existing_service_wiring(dist: DistDir) -> Problems:
         )
         return
     module_name, call = calls[0]
-    if literal(call.get(TfVar.PROFILE)) != model.V2.name:
+    if literal(call.get(TfVar.PROFILE)) != model.CURRENT_PROFILE:
         yield path, f"module {module_name!r} does not set {TfVar.PROFILE.value} = {model.V2.name!r}"
     data = f"data.{model.CLICKHOUSE_SERVICE_DATA_SOURCE}.{data_name}"
     key = f"var.{TfVar.KMS_KEY_ARN.value}"

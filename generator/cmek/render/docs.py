@@ -77,7 +77,7 @@ def render(config: Config, files: dict[str, str]) -> str:
             v2=model.V2,
             v1_principal=contract.principal_for(model.V1, config),
             v2_stack=model.STACK_V2_NEW_KEY,
-            v1_stacks=[s for s in model.STACKS if s.profile == model.V1],
+            v1_stacks=[s for s in model.STACKS if s.profile.legacy],
             stack_params=stack_params,
             stack_outputs=stack_outputs,
             labels=model.PARAM_LABELS,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cmek import model
+from cmek import contract, model
 from cmek.checks import DistDir, Problems, check, sources
 from cmek.checks.cloudformation.resolution import (
     as_list,
@@ -26,9 +26,7 @@ def key_protection(dist: DistDir) -> Problems:
         "EnableKeyRotation": True,
         "PendingWindowInDays": model.PENDING_WINDOW_DAYS,
     }
-    root = model.ACCOUNT_ROOT_ARN.format(
-        partition=model.COMMERCIAL_PARTITION, account=model.EXAMPLE_ACCOUNT
-    )
+    root = contract.account_root(model.COMMERCIAL_PARTITION, model.EXAMPLE_ACCOUNT)
     for scenario in scenarios(dist):
         with judging(scenario.stack.path):
             keys = scenario.of_type("AWS::KMS::Key")

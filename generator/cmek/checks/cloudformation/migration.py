@@ -80,7 +80,7 @@ def _migration_rule_problems(template: dict[str, Any], stack: Stack) -> Iterator
 def migration(dist: DistDir) -> Problems:
     for stack, template in dist.templates.items():
         with judging(stack.path):
-            if Mode.NEW_KEY not in stack.modes or stack.profile != model.V1:
+            if Mode.NEW_KEY not in stack.modes or not stack.profile.legacy:
                 continue
             if not switchable(template):
                 yield (

@@ -30,7 +30,7 @@ def _principal_parameter_problems(stack: Stack, template: dict[str, Any], dist: 
     if spec is None:
         yield stack.path, f"no {name} parameter (profile {stack.profile.name})"
         return
-    if stack.profile == model.V2:
+    if stack.profile.per_service_role:
         expected = None
     elif dist.config.profile == stack.profile:
         expected = dist.config.principal

@@ -50,7 +50,7 @@ class Scenario:
 
 def sample_inputs(stack: Stack, mode: Mode, external_id: str = "") -> dict[str, str]:
     given: dict[str, str] = {}
-    if stack.profile == model.V2:
+    if stack.profile.per_service_role:
         given[model.PARAM_ENCRYPTION_ROLE_ARN] = SAMPLE_V2_ROLE
     if stack.combined:
         given[Param.KMS_CREATE.value] = model.KMS_CREATE_VALUE[mode]
