@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -496,8 +497,12 @@ def _key_policy_fix(request: Request, key_arn: str) -> tuple[str, ...]:
         f"Add this statement to the key policy (the same text as `cmek snippet` for profile "
         f"{request.profile.name} and this principal):\n{text.rstrip()}\n"
         "or let cmek add it (it prints the change; --apply makes it):\n"
-        f"cmek grant --cmek-version {request.profile.name} --principal {request.principal} "
-        f"--key-arn {key_arn}",
+        + shlex.join(
+            [
+                *("cmek", "grant", "--cmek-version", request.profile.name),
+                *("--principal", request.principal, "--key-arn", key_arn),
+            ]
+        ),
     )
 
 
