@@ -169,7 +169,7 @@ def _mode_example(mode: model.Mode, inputs: tuple[TfVar, ...], tfvars: dict, opt
     return Example(
         model.TF_EXAMPLE_PATHS[mode],
         model.TF_MODULE_BY_MODE[mode],
-        next(s.summary for s in model.STACKS if s.modes == (mode,) and s.profile is model.V1),
+        next(s.summary for s in model.STACKS if s.modes == (mode,) and s.profile.legacy),
         inputs,
         tfvars,
         optional,
