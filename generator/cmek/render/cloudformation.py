@@ -36,16 +36,7 @@ from cmek.config import Config
 from cmek.model import Mode, Param, Stack
 from cmek.render import policies
 
-_TOP_LEVEL_ORDER = (
-    "AWSTemplateFormatVersion",
-    "Description",
-    "Metadata",
-    "Parameters",
-    "Rules",
-    "Conditions",
-    "Resources",
-    "Outputs",
-)
+_TOP_LEVEL_ORDER = model.CFN_TEMPLATE_SECTIONS
 
 
 def artifacts(config: Config) -> dict[str, str]:
@@ -84,16 +75,13 @@ def build(stack: Stack, config: Config) -> Template:
         t.add_parameter(param)
     t.set_metadata(_interface(stack, params))
 
+    # The Conditions as the model writes them (CMEK-CFN-013 holds every template to the same data).
+    for name, expression in model.CFN_CONDITIONS[stack].items():
+        t.add_condition(name, expression)
     role_condition = key_condition = None
     if stack.combined:
         role_condition, key_condition = model.COND_CREATE_ROLE, model.COND_CREATE_KEY
-        t.add_condition(model.COND_CREATE_KEY, _kms_create_is(Mode.NEW_KEY))
-        t.add_condition(
-            model.COND_CREATE_ROLE, And(_kms_create_is(Mode.EXISTING_KEY), _has_key_arns())
-        )
         t.add_rule(model.RULE_KEY_ARNS_REQUIRED, _key_arns_required_rule())
-    if Param.EXTERNAL_ID in params:
-        t.add_condition(model.COND_HAS_EXTERNAL_ID, Not(Equals(Ref(Param.EXTERNAL_ID.value), "")))
     if model.PARAM_KEEP_V1_ACCESS in params:
         _add_migration_switch(t)
         if stack.combined:
@@ -223,16 +211,10 @@ def _kms_create_is(mode: Mode) -> Equals:
     return Equals(Ref(Param.KMS_CREATE.value), model.KMS_CREATE_VALUE[mode])
 
 
-def _has_key_arns() -> Not:
-    return Not(Equals(Join("", Ref(Param.KEY_ARNS.value)), ""))
-
-
 def _add_migration_switch(t: Template) -> None:
-    """The v1 key's two switches: add the v2 statement, drop the v1 statement (with a Rule that
-    refuses to drop v1 without v2, or to name the v1 role as the v2 role)."""
+    """The Rule behind the v1 key's two switches (their conditions come from the model): it
+    refuses to drop v1 without v2, or to name the v1 role as the v2 role."""
     role, keep = Ref(model.PARAM_ENCRYPTION_ROLE_ARN), Ref(model.PARAM_KEEP_V1_ACCESS)
-    t.add_condition(model.COND_HAS_ENCRYPTION_ROLE, Not(Equals(role, "")))
-    t.add_condition(model.COND_KEEP_V1_ACCESS, Equals(keep, model.KEEP_V1_ACCESS_VALUES[0]))
     t.add_rule(
         model.RULE_V2_MIGRATION,
         {
