@@ -233,3 +233,22 @@ class Stream:
         elif self.fmt == "asff":
             self.out.write("]}\n")
         return code
+
+
+class TerminalLine:
+    """One line redrawn in place on a terminal (`update` draws it), erased when closed; the
+    callers make one only when stderr is a terminal, so a pipe gets no progress text."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.drawn = False
+
+    def draw(self, text: str) -> None:
+        self.stream.write(f"\r{text}")
+        self.stream.flush()
+        self.drawn = True
+
+    def close(self) -> None:
+        if self.drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()

@@ -118,21 +118,8 @@ def _one(base: Any, member: organization.Member, ctx: fetch.Context, on_account)
     on_account(member, found[0], "", base)
 
 
-class _Progress:
+class _Progress(render.TerminalLine):
     """Accounts and regions done of total, redrawn in place on a terminal."""
 
-    def __init__(self, stream) -> None:
-        self.stream = stream
-        self.drawn = False
-
     def update(self, accounts: int, of_accounts: int, regions: int, of_regions: int) -> None:
-        self.stream.write(
-            f"\raudit: {accounts}/{of_accounts} accounts, {regions}/{of_regions} regions"
-        )
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.draw(f"audit: {accounts}/{of_accounts} accounts, {regions}/{of_regions} regions")

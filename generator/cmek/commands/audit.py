@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from typing import TextIO
 
+from cmek.audit.report import TerminalLine
 from cmek.commands import (
     add_aws_profile_argument,
     add_endpoint_argument,
@@ -176,21 +176,10 @@ def _regions(args: argparse.Namespace) -> tuple[str, ...]:
     return tuple(dict.fromkeys(args.region))
 
 
-class Progress:
+class Progress(TerminalLine):
     """A one-line bar on a terminal, redrawn in place; nothing is written in a pipe."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.drawn = False
 
     def update(self, done: int, total: int) -> None:
         filled = PROGRESS_WIDTH * done // max(total, 1)
         bar = "#" * filled + "." * (PROGRESS_WIDTH - filled)
-        self.stream.write(f"\raudit [{bar}] {done}/{total} keys")
-        self.stream.flush()
-        self.drawn = True
-
-    def close(self) -> None:
-        if self.drawn:
-            self.stream.write("\r\033[K")
-            self.stream.flush()
+        self.draw(f"audit [{bar}] {done}/{total} keys")
