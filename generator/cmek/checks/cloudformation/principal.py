@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cmek import model
+from cmek import contract, model
 from cmek.checks import DistDir, Problems, check, sources
 from cmek.checks.cloudformation.resolution import (
     as_list,
@@ -30,12 +30,9 @@ def _principal_parameter_problems(stack: Stack, template: dict[str, Any], dist: 
     if spec is None:
         yield stack.path, f"no {name} parameter (profile {stack.profile.name})"
         return
-    if stack.profile.per_service_role:
-        expected = None
-    elif dist.config.profile == stack.profile:
-        expected = dist.config.principal
-    else:
-        expected = stack.profile.principal
+    # A per-service role has no default: the console asks for it (v2's EncryptionRoleArn).
+    per_service = stack.profile.per_service_role
+    expected = None if per_service else contract.principal_for(stack.profile, dist.config)
     if spec.get("Default") != expected:
         yield stack.path, f"{name} default is {spec.get('Default')!r}, expected {expected!r}"
     if spec.get("AllowedPattern") != model.ROLE_ARN_PATTERN:
