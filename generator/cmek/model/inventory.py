@@ -310,6 +310,16 @@ _TF_NEW_KEY_MODULE = TfBlock(
     ),
     f"../../modules/{TfModule.NEW_KEY.value}",
 )
+# What a key module passes cmek-policy: the profile, the role, and the key's account, partition and
+# administrators (the v2 example for an existing key adds the caller's own statements).
+_POLICY_CALL_ARGUMENTS: tuple[str, ...] = (
+    "source",
+    TfVar.PROFILE,
+    TfVar.CLICKHOUSE_ROLE_ARN,
+    TfVar.ACCOUNT_ID,
+    TfVar.PARTITION,
+    TfVar.KEY_ADMINISTRATOR_ARNS,
+)
 TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
     TfModule.POLICY.path: (),
     TfModule.EXISTING_KEY.path: (
@@ -349,14 +359,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
         TfBlock(
             "module",
             ("policy",),
-            (
-                "source",
-                TfVar.PROFILE,
-                TfVar.CLICKHOUSE_ROLE_ARN,
-                TfVar.ACCOUNT_ID,
-                TfVar.PARTITION,
-                TfVar.KEY_ADMINISTRATOR_ARNS,
-            ),
+            _POLICY_CALL_ARGUMENTS,
             "../cmek-policy",
         ),
         TfBlock(
@@ -421,15 +424,7 @@ TF_INVENTORY: dict[str, tuple[TfBlock, ...]] = {
         TfBlock(
             "module",
             ("policy",),
-            (
-                "source",
-                TfVar.PROFILE,
-                TfVar.CLICKHOUSE_ROLE_ARN,
-                TfVar.ACCOUNT_ID,
-                TfVar.PARTITION,
-                TfVar.KEY_ADMINISTRATOR_ARNS,
-                TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS,
-            ),
+            (*_POLICY_CALL_ARGUMENTS, TfVar.ADDITIONAL_KEY_POLICY_DOCUMENTS),
             f"../../modules/{TfModule.POLICY.value}",
         ),
         TfBlock("resource", ("aws_kms_key_policy", "this"), ("key_id", "policy", "lifecycle")),
