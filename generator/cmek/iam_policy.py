@@ -246,12 +246,17 @@ def resource_matches(pattern: str, resource: str) -> bool:
 @functools.cache
 def cfn_lint_policies() -> dict[str, Any]:
     """cfn-lint's maintained offline list of IAM services and actions (its Policies.json), parsed
-    once per process: `kms_actions` and CMEK-CFN-002 both read it, and parsing takes 80 ms."""
+    once per process: `kms_actions` and CMEK-CFN-002 both read it, and parsing takes 80 ms. The
+    file is found without importing cfn-lint (0.5 s: sympy, networkx), which `cmek check` runs in
+    another process."""
+    import importlib.util
     import os
 
-    import cfnlint
-
-    path = os.path.join(os.path.dirname(cfnlint.__file__), "data/AdditionalSpecs/Policies.json")
+    spec = importlib.util.find_spec("cfnlint")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("cfn-lint is not installed")
+    package = spec.submodule_search_locations[0]
+    path = os.path.join(package, "data/AdditionalSpecs/Policies.json")
     with open(path, encoding="utf-8") as handle:
         return json.load(handle)
 
@@ -261,17 +266,17 @@ def kms_actions() -> tuple[str, ...]:
     """Every real KMS action, from cfn-lint's Policies.json (the freshest offline list; lower case
     there), spelled as AWS does (awacs.kms, else botocore's operation names)."""
     import awacs.kms
-    import botocore.session
     from awacs.aws import Action
 
     names = cfn_lint_policies()[KMS_SERVICE]["Actions"]
     spelled = {
-        op.lower(): op
-        for op in botocore.session.get_session().get_service_model(KMS_SERVICE).operation_names
+        a.action.lower(): a.action for a in vars(awacs.kms).values() if isinstance(a, Action)
     }
-    spelled.update(
-        {a.action.lower(): a.action for a in vars(awacs.kms).values() if isinstance(a, Action)}
-    )
+    if any(name not in spelled for name in names):  # newer than awacs: botocore (0.1 s) spells it
+        import botocore.session
+
+        model = botocore.session.get_session().get_service_model(KMS_SERVICE)
+        spelled = {op.lower(): op for op in model.operation_names} | spelled
     return tuple(sorted(f"{KMS_SERVICE}:{spelled.get(name, name)}" for name in names))
 
 

@@ -9,6 +9,7 @@ CMEK-DIST-001, never a hang or a MemoryError.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,11 @@ class DistDir:
 
     root: Path
     config: Config = field(default_factory=Config)
+    # Where the parsed templates come from instead of parsing here: `cmek check`'s second
+    # process receives them from the first, which parses them for cfn-lint anyway.
+    templates_from: Callable[[], dict[model.Stack, dict[str, Any] | str]] | None = field(
+        default=None, repr=False, compare=False
+    )
 
     def read(self, relpath: str) -> str:
         try:
@@ -105,8 +111,15 @@ class DistDir:
     def parse_errors(self) -> dict[model.Stack, str]:
         return {stack: t for stack, t in self._parsed.items() if isinstance(t, str)}
 
+    def parsed_plain(self) -> dict[model.Stack, dict[str, Any] | str]:
+        """The parsed templates (or why each does not parse) as plain dicts, lists and strings:
+        cfn-lint's nodes (which carry line marks) cannot be pickled to another process."""
+        return {stack: _plain(t) for stack, t in self._parsed.items()}
+
     @cached_property
     def _parsed(self) -> dict[model.Stack, dict[str, Any] | str]:
+        if self.templates_from is not None:
+            return self.templates_from()
         from cfnlint.decode.cfn_yaml import loads
 
         parsed: dict[model.Stack, dict[str, Any] | str] = {}
@@ -149,6 +162,15 @@ class ArtifactError(ValueError):
     def __init__(self, path: str, message: str) -> None:
         super().__init__(message)
         self.path = path
+
+
+def _plain(value: Any) -> Any:
+    """`value` with cfn-lint's dict, list and str nodes turned into the built-in types."""
+    if isinstance(value, dict):
+        return {_plain(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return str(value) if isinstance(value, str) else value
 
 
 def first_line(exc: BaseException) -> str:

@@ -6,7 +6,6 @@ key."""
 from __future__ import annotations
 
 from concurrent.futures import Future
-from dataclasses import dataclass
 from typing import Any
 
 from cmek import model, terraform_runner
@@ -25,22 +24,21 @@ SAMPLE_INPUTS = {
 }
 
 
-@dataclass(frozen=True)
-class _Runs:
-    tests: Future[terraform_runner.TestReport]
-    apply: Future[dict[str, Any]]
+# The one scenario applied: the sample service account and key.
+SAMPLE = "sample"
 
 
-def runs(dist: DistDir) -> _Runs:
-    """cmek-gcp-policy's native tests and its sample apply, on the shared Terraform pool: the
-    checks' `start`, so they begin before any check runs (and a missing Terraform names them)."""
+def runs(dist: DistDir) -> Future[terraform_runner.TestRuns]:
+    """cmek-gcp-policy's native tests and its sample apply (one `terraform test` process), on
+    the shared Terraform pool: the checks' `start`, so they begin before any check runs (and a
+    missing Terraform names them)."""
     root = dist.root / GcpTfModule.POLICY.path
-    fingerprint = tf_files.fingerprint(root)
-    return _Runs(
-        tests=tf_runs.start("gcp-test", fingerprint, terraform_runner.run_tests, root),
-        apply=tf_runs.start(
-            "gcp-apply", fingerprint, terraform_runner.apply_outputs, root, SAMPLE_INPUTS
-        ),
+    return tf_runs.start(
+        "gcp-test",
+        tf_files.fingerprint(root),
+        terraform_runner.test_and_apply,
+        root,
+        {SAMPLE: SAMPLE_INPUTS},
     )
 
 
@@ -58,7 +56,7 @@ def gcp_native_tests(dist: DistDir) -> Problems:
     if found != model.GCP_TERRAFORM_TEST_RUNS:
         yield tests_dir, f"{found} run blocks, expected exactly {model.GCP_TERRAFORM_TEST_RUNS}"
     try:
-        report = runs(dist).tests.result()
+        report = runs(dist).result().report
     except _FAILED as exc:
         yield tests_dir, f"terraform test did not run: {' '.join(str(exc).split())}"
         return
@@ -117,7 +115,7 @@ def _authoritative(dist: DistDir) -> Problems:
 )
 def gcp_grants(dist: DistDir) -> Problems:
     try:
-        yield from _applied_problems(runs(dist).apply.result())
+        yield from _applied_problems(runs(dist).result().outputs(SAMPLE))
     except _FAILED as exc:
         yield GcpTfModule.POLICY.path, f"terraform apply failed: {' '.join(str(exc).split())}"
     crypto_key = f"{model.GOOGLE_KMS_CRYPTO_KEY_RESOURCE}.this.id"

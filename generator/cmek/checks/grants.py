@@ -402,9 +402,10 @@ def _applied(dist: DistDir) -> Iterator[tuple[str, dict[str, Any] | str, dict[st
     judges too (its own scenarios' failures are its findings, so they are skipped here)."""
     from cmek import terraform_runner
 
-    for name, future in tf_runs.runs(dist).applies.items():
+    runs = tf_runs.runs(dist)
+    for name in tf_runs.SCENARIOS:
         try:
-            outputs: dict[str, Any] | str = future.result()
+            outputs: dict[str, Any] | str = runs.outputs(name)
         except (terraform_runner.TerraformError, OSError) as exc:
             if name in tf_runs.SAMPLE_INPUTS_BY_PROFILE:
                 continue  # reported by CMEK-TF-005

@@ -12,11 +12,13 @@ from cmek.checks.dist_dir import DistDir
 from cmek.checks.registry import Finding, discover
 from cmek.errors import ToolError
 
-# cfn-lint runs in this process, alone: the same work as a bare cfn-lint run. Every other check
-# (rendering a fresh build to compare with, the Terraform runs, HCL parsing, the scenarios) runs
-# meanwhile in a forked process on the second core; the two sides take about as long each
-# (scripts/benchmark.py measures the whole against a bare cfn-lint run).
-MAIN_MODULES = ("cmek.checks.lint",)
+# cfn-lint runs in this process (importing it takes 0.5 s), with the checks that read only the
+# templates it parses and the model: the CloudFormation checks and their grants. Every other check
+# (rendering a fresh build to compare with, the Terraform runs, HCL parsing, the READMEs) runs
+# meanwhile in a process forked before cfn-lint is imported, on the second core, and receives the
+# templates from this one. The split gives both processes about the same CPU time (1.2 s each;
+# scripts/benchmark.py measures the whole against a bare cfn-lint run).
+MAIN_CHECKS = ("CMEK-LINT-", "CMEK-CFN-", "CMEK-GRANT-001")
 
 # What each check gave: its findings, or the ToolError that kept it from running.
 Outcomes = dict[str, list[Finding] | ToolError]
@@ -48,7 +50,11 @@ def _run(dist: DistDir, check_ids: list[str]) -> Outcomes:
     return outcomes
 
 
-def _run_and_send(conn: Connection, dist: DistDir, check_ids: list[str]) -> None:
+def _run_and_send(
+    conn: Connection, templates: Connection, unused: Connection, dist: DistDir, check_ids: list[str]
+) -> None:
+    unused.close()  # the parent's end: a parent that fails before sending is then an EOFError
+    dist.templates_from = templates.recv  # waits for them on first use only
     try:
         conn.send(_run(dist, check_ids))
     except BaseException as exc:
@@ -58,13 +64,24 @@ def _run_and_send(conn: Connection, dist: DistDir, check_ids: list[str]) -> None
 
 
 def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], Outcomes]:
-    """Start `check_ids` in a forked child (it inherits `dist` and every import, no pickling of
-    the parsed templates); the returned function waits for and returns the child's outcomes."""
+    """Start `check_ids` in a forked child (it inherits `dist` and every import so far), send it
+    the templates this process parses, as plain data; the returned function waits for and
+    returns the child's outcomes."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_run_and_send, args=(sender, dist, check_ids), daemon=True)
+    templates_in, templates_out = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_run_and_send,
+        args=(sender, templates_in, templates_out, dist, check_ids),
+        daemon=True,
+    )
     child.start()
     sender.close()
+    templates_in.close()
+    try:
+        templates_out.send(dist.parsed_plain())
+    finally:
+        templates_out.close()  # on failure the child's checks see EOFError, and crash
 
     def result() -> Outcomes:
         try:
@@ -101,19 +118,17 @@ def _no_cyclic_collection() -> Iterator[None]:
 def run_all(dist: DistDir, only: Iterable[str] | None = None) -> list[Finding]:
     """Run the checks (all, or `only` these ids); findings come in the order of the check ids.
 
-    cfn-lint runs here; the others run meanwhile in a forked process on the second core. Raises
+    MAIN_CHECKS (cfn-lint among them) run here; the others meanwhile in a forked process. Raises
     `ChecksNotRun` (with the other checks' findings) when a tool some checks need is missing.
     """
     checks = discover()
     selected = sorted(only) if only is not None else list(checks)
-    main = [i for i in selected if checks[i].fn.__module__ in MAIN_MODULES]
+    main = [i for i in selected if i.startswith(MAIN_CHECKS)]
     side = [i for i in selected if i not in main]
     with _no_cyclic_collection():
         if not (side and main):
             outcomes = _run(dist, selected)
         else:
-            # Parse before forking, so both processes share cfn-lint's import and the templates.
-            dist.templates  # noqa: B018
             side_outcomes = _run_forked(dist, side)
             outcomes = _run(dist, main) | side_outcomes()
     findings = [f for i in selected if not isinstance(o := outcomes[i], ToolError) for f in o]

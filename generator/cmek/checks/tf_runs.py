@@ -1,8 +1,8 @@
 """Terraform checks that run real Terraform (`cmek.terraform_runner`) on temporary copies:
 `fmt -check` of the whole tree, and the native tests and an `apply` per scenario of cmek-policy,
-the one module that runs offline. Every run starts at once in threads (`start`, called by the
-runner before any check) and overlaps the other checks; each scenario is applied once, and
-CMEK-TF-005 and CMEK-GRANT-002 judge the same outputs.
+the one module that runs offline. Both runs start at once in threads (`start`, called by the
+runner before any check) and overlap the other checks; each scenario is applied once, in the
+native tests' process, and CMEK-TF-005 and CMEK-GRANT-002 judge the same outputs.
 """
 
 from __future__ import annotations
@@ -49,12 +49,16 @@ _FAILED = (terraform_runner.TerraformError, OSError)
 @dataclass(frozen=True)
 class _Runs:
     fmt: Future[list[str]]
-    tests: Future[terraform_runner.TestReport]
-    applies: dict[str, Future[dict[str, Any]]]
+    # The native tests and an apply per scenario, one `terraform test` process.
+    tests: Future[terraform_runner.TestRuns]
+
+    def outputs(self, scenario: str) -> dict[str, Any]:
+        """The scenario's applied outputs; raises what kept it from applying."""
+        return self.tests.result().outputs(scenario)
 
 
-# fmt, test and one apply per scenario run at once.
-_WORKERS = 2 + len(SCENARIOS)
+# fmt, cmek-policy's tests and applies, cmek-gcp-policy's (gcp_grants.py) run at once.
+_WORKERS = 3
 _POOL = ThreadPoolExecutor(max_workers=_WORKERS, thread_name_prefix="cmek-terraform")
 # Runs work on copies, so their results depend on content only: keyed by fingerprint, a run is
 # shared by every dist (and every check) with the same files. Bounded, oldest dropped first.
@@ -85,18 +89,15 @@ def start(kind: str, fingerprint: str, fn: Any, *args: Any) -> Future[Any]:
 
 
 def runs(dist: DistDir) -> _Runs:
-    """The fmt, test and apply (one per scenario) runs for the files of `dist`, started on first
-    use: the checks' `start`, so the runner begins them before any check runs."""
+    """The fmt run and the test run (native tests, one apply per scenario) for the files of
+    `dist`, started on first use: the checks' `start`, so the runner begins them before any
+    check runs."""
     base = dist.root / model.TERRAFORM_DIR
     policy = dist.root / TfModule.POLICY.path
     tree, module = tf_files.fingerprint(base), tf_files.fingerprint(policy)
     return _Runs(
         fmt=start("fmt", tree, terraform_runner.fmt_check, base),
-        tests=start("test", module, terraform_runner.run_tests, policy),
-        applies={
-            name: start(f"apply-{name}", module, terraform_runner.apply_outputs, policy, inputs)
-            for name, inputs in SCENARIOS.items()
-        },
+        tests=start("test", module, terraform_runner.test_and_apply, policy, SCENARIOS),
     )
 
 
@@ -143,7 +144,7 @@ def native_tests(dist: DistDir) -> Problems:
             ),
         )
     try:
-        report = runs(dist).tests.result()
+        report = runs(dist).tests.result().report
     except _FAILED as exc:
         yield tests_dir, f"terraform test did not run: {_failure(exc)}"
         return
@@ -296,10 +297,10 @@ def judge_policies(
 def policy_documents(dist: DistDir) -> Problems:
     path = TfModule.POLICY.path
     principals = {model.V1.name: v1_principal(dist.config), model.V2.name: SAMPLE_V2_ROLE}
-    applies = runs(dist).applies
+    applied = runs(dist)
     for name in SAMPLE_INPUTS_BY_PROFILE:
         try:
-            outputs = applies[name].result()
+            outputs = applied.outputs(name)
         except _FAILED as exc:
             yield path, f"terraform apply ({name}) failed: {_failure(exc)}"
             continue

@@ -81,6 +81,7 @@ def _print_list(checks: dict, output: str) -> None:
 
 
 def _findings(args: argparse.Namespace) -> list:
+    import gc
     import stat
 
     from cmek import model
@@ -100,4 +101,8 @@ def _findings(args: argparse.Namespace) -> list:
     if dist.unsafe():
         # A symbolic link, FIFO, device or oversized file: nothing else reads this DIR.
         return run_all(dist, only=[UNSAFE_CHECK])
+    # The process ends after the report: the cyclic collector, off while the checks run (see
+    # runner.py), stays off. Turned on again, it would first scan the 300,000 objects the run
+    # made (0.12 s) to free memory the exit frees anyway.
+    gc.disable()
     return run_all(dist)
