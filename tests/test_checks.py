@@ -97,6 +97,19 @@ def test_damaged_artifacts_are_findings_not_crashes(damage: Any, copy: Path) -> 
     assert all(isinstance(f.message, str) and f.message for f in findings)
 
 
+def test_templates_bigger_than_a_pipe_reach_a_process_that_never_reads_them(copy: Path) -> None:
+    # cmek check sends the parsed templates to its second process; there they are received at
+    # once, so a send bigger than the pipe's buffer (64 KiB) cannot wait for a check that asks,
+    # and a process whose checks read no template does not leave the sender blocked.
+    template = copy / EXISTING
+    padding = "x" * 200_000
+    template.write_text(
+        template.read_text().replace("Resources:", f"Metadata:\n  Pad: {padding}\nResources:", 1)
+    )
+    findings = run_all(DistDir(copy, Config()), only=["CMEK-LINT-001", "CMEK-DIST-002"])
+    assert [f.check_id for f in findings] == ["CMEK-DIST-002"]  # the changed bytes, no crash
+
+
 def test_one_defect_seen_in_several_scenarios_is_one_finding(copy: Path) -> None:
     # The combined template's key is judged in every scenario that creates it; one broken
     # property is one finding that names those scenarios.

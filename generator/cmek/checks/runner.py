@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 
@@ -54,7 +55,10 @@ def _run_and_send(
     conn: Connection, templates: Connection, unused: Connection, dist: DistDir, check_ids: list[str]
 ) -> None:
     unused.close()  # the parent's end: a parent that fails before sending is then an EOFError
-    dist.templates_from = templates.recv  # waits for them on first use only
+    # Received at once, on a thread: a template bigger than the pipe's buffer must not hold the
+    # parent (and cfn-lint) until a check here first asks for the templates.
+    receiving = ThreadPoolExecutor(max_workers=1).submit(templates.recv)
+    dist.templates_from = receiving.result
     try:
         conn.send(_run(dist, check_ids))
     except BaseException as exc:

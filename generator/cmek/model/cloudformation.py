@@ -196,6 +196,20 @@ SWITCHES_NEED_NEW_KEY_DESCRIPTION = (
     f"it creates none and they would grant nothing. Leave them at their defaults; for an existing "
     f"key run: cmek grant --cmek-version v2 --principal ROLE_ARN --key-arn KEY_ARN"
 )
+# What each Rule's assertions (model.CFN_RULES) tell the user CloudFormation refuses, in order.
+RULE_DESCRIPTIONS: dict[str, tuple[str, ...]] = {
+    RULE_KEY_ARNS_REQUIRED: (
+        f"{Param.KEY_ARNS.value} must list at least one KMS key ARN when "
+        f"{Param.KMS_CREATE.value} is {KMS_CREATE_VALUE[Mode.EXISTING_KEY]}",
+    ),
+    RULE_V2_MIGRATION: (
+        f"{PARAM_KEEP_V1_ACCESS}={KEEP_V1_ACCESS_VALUES[1]} needs {PARAM_ENCRYPTION_ROLE_ARN}: "
+        "without it ClickHouse loses the key",
+        f"{PARAM_ENCRYPTION_ROLE_ARN} must be the service's Encryption role ID, not the v1 role in "
+        f"{Param.CLICKHOUSE_ROLE.value}",
+    ),
+    RULE_SWITCHES_NEED_NEW_KEY: (SWITCHES_NEED_NEW_KEY_DESCRIPTION,),
+}
 # The Role keeps its inline policy (moving it to a managed policy would change every v1 stack's
 # resources on update); AWS Guard's rule is suppressed on it with this reason, in the template.
 GUARD_INLINE_POLICY_RULE = "IAM_NO_INLINE_POLICY_CHECK"

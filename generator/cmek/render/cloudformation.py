@@ -13,13 +13,9 @@ from typing import Any
 import cfn_flip
 from awacs.aws import PolicyDocument
 from troposphere import (
-    And,
-    Equals,
     GetAtt,
     If,
     Join,
-    Not,
-    Or,
     Output,
     Parameter,
     Ref,
@@ -78,14 +74,12 @@ def build(stack: Stack, config: Config) -> Template:
     # The Conditions as the model writes them (CMEK-CFN-013 holds every template to the same data).
     for name, expression in model.CFN_CONDITIONS[stack].items():
         t.add_condition(name, expression)
+    # The Rules too, each assertion with what it tells the user (CMEK-CFN-013 again).
+    for name, (condition, asserts) in model.CFN_RULES[stack].items():
+        t.add_rule(name, _rule(condition, asserts, model.RULE_DESCRIPTIONS[name]))
     role_condition = key_condition = None
     if stack.combined:
         role_condition, key_condition = model.COND_CREATE_ROLE, model.COND_CREATE_KEY
-        t.add_rule(model.RULE_KEY_ARNS_REQUIRED, _key_arns_required_rule())
-    if model.PARAM_KEEP_V1_ACCESS in params:
-        _add_migration_switch(t)
-        if stack.combined:
-            t.add_rule(model.RULE_SWITCHES_NEED_NEW_KEY, _switches_need_new_key_rule())
 
     if Mode.EXISTING_KEY in stack.modes:
         t.add_resource(_role(stack, role_condition))
@@ -207,68 +201,13 @@ def _interface(stack: Stack, params: dict[str, Parameter]) -> dict:
 
 
 # --- Conditions and rules -----------------------------------------------------------------------
-def _kms_create_is(mode: Mode) -> Equals:
-    return Equals(Ref(Param.KMS_CREATE.value), model.KMS_CREATE_VALUE[mode])
-
-
-def _add_migration_switch(t: Template) -> None:
-    """The Rule behind the v1 key's two switches (their conditions come from the model): it
-    refuses to drop v1 without v2, or to name the v1 role as the v2 role."""
-    role, keep = Ref(model.PARAM_ENCRYPTION_ROLE_ARN), Ref(model.PARAM_KEEP_V1_ACCESS)
-    t.add_rule(
-        model.RULE_V2_MIGRATION,
-        {
-            "Assertions": [
-                {
-                    "Assert": Or(
-                        Equals(keep, model.KEEP_V1_ACCESS_VALUES[0]), Not(Equals(role, ""))
-                    ),
-                    "AssertDescription": (
-                        f"{model.PARAM_KEEP_V1_ACCESS}={model.KEEP_V1_ACCESS_VALUES[1]} needs "
-                        f"{model.PARAM_ENCRYPTION_ROLE_ARN}: without it ClickHouse loses the key"
-                    ),
-                },
-                {
-                    "Assert": Not(Equals(role, Ref(Param.CLICKHOUSE_ROLE.value))),
-                    "AssertDescription": (
-                        f"{model.PARAM_ENCRYPTION_ROLE_ARN} must be the service's Encryption role "
-                        f"ID, not the v1 role in {Param.CLICKHOUSE_ROLE.value}"
-                    ),
-                },
-            ]
-        },
-    )
-
-
-def _switches_need_new_key_rule() -> dict:
-    """KMSCreate=false with a v2 role or without v1's grant: refused (there is no key to change)."""
-    role, keep = Ref(model.PARAM_ENCRYPTION_ROLE_ARN), Ref(model.PARAM_KEEP_V1_ACCESS)
-    return {
-        "RuleCondition": _kms_create_is(Mode.EXISTING_KEY),
-        "Assertions": [
-            {
-                "Assert": And(Equals(role, ""), Equals(keep, model.KEEP_V1_ACCESS_VALUES[0])),
-                "AssertDescription": model.SWITCHES_NEED_NEW_KEY_DESCRIPTION,
-            }
-        ],
-    }
-
-
-def _key_arns_required_rule() -> dict:
-    # Rules allow only a few functions (no Fn::Join). An empty list parameter is [""], and a stray
-    # comma ("a,,b", "a,") leaves an empty element too: reject any empty element.
-    return {
-        "RuleCondition": _kms_create_is(Mode.EXISTING_KEY),
-        "Assertions": [
-            {
-                "Assert": Not({"Fn::Contains": [Ref(Param.KEY_ARNS.value), ""]}),
-                "AssertDescription": (
-                    f"{Param.KEY_ARNS.value} must list at least one KMS key ARN when "
-                    f"{Param.KMS_CREATE.value} is {model.KMS_CREATE_VALUE[Mode.EXISTING_KEY]}"
-                ),
-            }
-        ],
-    }
+def _rule(condition: object, asserts: tuple[object, ...], descriptions: tuple[str, ...]) -> dict:
+    """A Rule: its RuleCondition (None: none), then each assertion with its description."""
+    assertions = [
+        {"Assert": expression, "AssertDescription": description}
+        for expression, description in zip(asserts, descriptions, strict=True)
+    ]
+    return ({} if condition is None else {"RuleCondition": condition}) | {"Assertions": assertions}
 
 
 # --- Policies ---------------------------------------------------------------------------------
