@@ -83,6 +83,10 @@ DAMAGE = {
     "manifest wrong shape": lambda root: (root / model.MANIFEST_FILE).write_text("[]"),
     "template a string": lambda root: (root / NEW).write_text("x\n"),
     "template not UTF-8": lambda root: (root / EXISTING).write_bytes(b"\xff\xfe"),
+    # YAML's !!set gives a set of cfn-lint's string nodes: plain data before it is sent on.
+    "template with a YAML set": lambda root: (root / EXISTING).write_text(
+        (root / EXISTING).read_text().replace("Metadata:\n", "Metadata:\n  X: !!set {a, b}\n", 1)
+    ),
     "terraform not UTF-8": lambda root: next((root / "terraform").rglob("main.tf")).write_bytes(
         b"\xff"
     ),
@@ -108,6 +112,14 @@ def test_templates_bigger_than_a_pipe_reach_a_process_that_never_reads_them(copy
     )
     findings = run_all(DistDir(copy, Config()), only=["CMEK-LINT-001", "CMEK-DIST-002"])
     assert [f.check_id for f in findings] == ["CMEK-DIST-002"]  # the changed bytes, no crash
+
+
+def test_templates_that_cannot_be_sent_are_parsed_by_the_second_process(
+    built: Path, default_config: Config, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Something pickle cannot carry: the second process is told so and parses them itself.
+    monkeypatch.setattr(DistDir, "parsed_plain", lambda self: {"unsendable": lambda: None})
+    assert run_all(DistDir(built, default_config)) == []
 
 
 def test_one_defect_seen_in_several_scenarios_is_one_finding(copy: Path) -> None:

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cmek import model
@@ -446,6 +447,23 @@ def test_a_second_render_reuses_compiled_templates_and_equals_the_first() -> Non
     assert compiled  # every template compiled once, kept
     assert build.artifacts(Config()) == first
     assert templating._compiled()._codes == compiled  # nothing compiled again
+
+
+def test_a_filter_its_code_alone_does_not_define_never_shares_compiled_code() -> None:
+    # The code generator calls filters on constants, so two filters with the same code but other
+    # default arguments (or closures) must not share compiled templates, nor be kept on disk.
+    from cmek.render import templating
+
+    def suffixed(suffix: str) -> Any:
+        return lambda value, end=suffix: f"{value}{end}"
+
+    keys = []
+    for suffix in ("!", "?"):
+        env = templating.environment("docs")
+        env.filters["suffixed"] = suffixed(suffix)
+        keys.append(templating._compile_settings(env))
+    assert keys[0] != keys[1]
+    assert any(templating._stable(part) is None for part in keys[0])  # memory only
 
 
 _RENDER_DIGEST = (

@@ -202,6 +202,48 @@ def test_scenarios_are_applied_when_the_native_tests_cannot_load(
     assert TfOutput.KEY_POLICY_JSON.value in runs.outputs("legacy")
 
 
+def test_scenarios_are_applied_when_a_test_file_at_the_root_cannot_load(
+    built: Path, tmp_path: Path
+) -> None:
+    # `terraform test` reads the root's test files in the fallback too: they are left out there.
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    (module / "broken.tftest.hcl").write_text('run "x" {\n')
+    runs = terraform_runner.test_and_apply(
+        module, {"legacy": {**_LEGACY, TfVar.ACCOUNT_ID: "1" * 12}}
+    )
+    with pytest.raises(terraform_runner.TerraformError, match="no summary"):
+        runs.report  # noqa: B018
+    assert TfOutput.KEY_POLICY_JSON.value in runs.outputs("legacy")
+
+
+def test_a_sensitive_output_is_null_as_terraform_apply_reports_it(
+    built: Path, tmp_path: Path
+) -> None:
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    outputs = module / "outputs.tf"
+    declaration = f'output "{TfOutput.KEY_POLICY_JSON.value}" {{\n'
+    assert declaration in outputs.read_text()
+    outputs.write_text(
+        outputs.read_text().replace(declaration, declaration + "  sensitive = true\n")
+    )
+    given = {TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT, TfVar.CLICKHOUSE_ROLE_ARN: EXAMPLE_ROLE_ARN}
+    applied = terraform_runner.apply_outputs(module, given)
+    assert applied[TfOutput.KEY_POLICY_JSON.value] is None
+    assert terraform_runner.test_and_apply(module, {"v2": given}).outputs("v2") == applied
+
+
+def test_an_auto_tfvars_file_in_the_module_does_not_override_the_inputs(
+    built: Path, tmp_path: Path
+) -> None:
+    module = tmp_path / "cmek-policy"
+    shutil.copytree(_policy(built), module)
+    (module / "zz.auto.tfvars").write_text('account_id = "999999999999"\n')
+    outputs = terraform_runner.apply_outputs(module, {**_LEGACY, TfVar.ACCOUNT_ID: EXAMPLE_ACCOUNT})
+    assert f":{EXAMPLE_ACCOUNT}:root" in outputs[TfOutput.KEY_POLICY_JSON.value]
+
+
 def test_a_module_holding_a_scenario_file_is_refused(built: Path, tmp_path: Path) -> None:
     module = tmp_path / "cmek-policy"
     shutil.copytree(_policy(built), module)

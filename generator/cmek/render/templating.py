@@ -187,9 +187,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
 
 
 def _compile_settings(env: jinja2.Environment) -> tuple:
-    """What Jinja's lexer, optimizer and code generator read from an environment (a function as
-    its code: renderers make their filters anew, often as lambdas, for each environment; a
-    closure as itself, so that no two closures share compiled code)."""
+    """What Jinja's lexer, optimizer and code generator read from an environment (functions as
+    `_code` gives them)."""
     lexing = (env.block_start_string, env.block_end_string, env.variable_start_string)
     lexing += (env.variable_end_string, env.comment_start_string, env.comment_end_string)
     lexing += (env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks)
@@ -202,11 +201,21 @@ def _compile_settings(env: jinja2.Environment) -> tuple:
         ),
         key=lambda item: item[0],
     )
-    flags = (env.autoescape, env.optimized, env.is_async, _code(env.finalize))
-    return (*lexing, *flags, *env.extensions, *functions)
+    flags = (env.autoescape, env.optimized, env.is_async, env.sandboxed, _code(env.finalize))
+    # Policies the code generator folds in (`tojson`'s arguments among them), values as text.
+    policies = tuple(
+        (name, _code(value) if callable(value) else repr(value))
+        for name, value in sorted(env.policies.items())
+    )
+    return (*lexing, *flags, *policies, *env.extensions, *functions)
 
 
 def _code(function: Any) -> Any:
-    if getattr(function, "__closure__", None):
-        return function
-    return getattr(function, "__code__", function)
+    """A plain function as its code (renderers make the same filter anew, often as a lambda, for
+    each environment); anything its code alone does not define (a closure, default arguments, a
+    bound method, a class) as itself."""
+    if isinstance(function, types.FunctionType) and not (
+        function.__closure__ or function.__defaults__ or function.__kwdefaults__
+    ):
+        return function.__code__
+    return function
