@@ -188,27 +188,17 @@ def test_one_test_process_applies_each_scenario_as_apply_would(built: Path) -> N
         runs.outputs("bad")
 
 
+@pytest.mark.parametrize(
+    "broken", [f"{model.TERRAFORM_TESTS_DIR}/broken.tftest.hcl", "broken.tftest.hcl"]
+)
 def test_scenarios_are_applied_when_the_native_tests_cannot_load(
-    built: Path, tmp_path: Path
+    built: Path, tmp_path: Path, broken: str
 ) -> None:
+    # The scenarios are then applied alone; a test file at the module's root, which `terraform
+    # test` always reads, is left out of that run too.
     module = tmp_path / "cmek-policy"
     shutil.copytree(_policy(built), module)
-    (module / model.TERRAFORM_TESTS_DIR / "broken.tftest.hcl").write_text('run "x" {\n')
-    runs = terraform_runner.test_and_apply(
-        module, {"legacy": {**_LEGACY, TfVar.ACCOUNT_ID: "1" * 12}}
-    )
-    with pytest.raises(terraform_runner.TerraformError, match="no summary"):
-        runs.report  # noqa: B018
-    assert TfOutput.KEY_POLICY_JSON.value in runs.outputs("legacy")
-
-
-def test_scenarios_are_applied_when_a_test_file_at_the_root_cannot_load(
-    built: Path, tmp_path: Path
-) -> None:
-    # `terraform test` reads the root's test files in the fallback too: they are left out there.
-    module = tmp_path / "cmek-policy"
-    shutil.copytree(_policy(built), module)
-    (module / "broken.tftest.hcl").write_text('run "x" {\n')
+    (module / broken).write_text('run "x" {\n')
     runs = terraform_runner.test_and_apply(
         module, {"legacy": {**_LEGACY, TfVar.ACCOUNT_ID: "1" * 12}}
     )
