@@ -59,3 +59,17 @@ def built(tmp_path_factory: pytest.TempPathFactory, default_config: Config) -> P
     out = tmp_path_factory.mktemp("build") / "dist"
     build.write(build.artifacts(default_config), out)
     return out
+
+
+@pytest.fixture(scope="session")
+def warm_check_caches(built: Path, default_config: Config) -> None:
+    """The checks' caches of this process (HCL parses and Terraform runs, by content; compiled
+    templates) filled from the default build by running the checks here, unforked. `run_all`
+    forks its second process from this one: for each build a test checks, that process then
+    parses and runs again only what differs from the default build, as one process checking
+    several builds does (a forked process's own caches end with it)."""
+    from cmek.checks import DistDir, discover, run_all
+    from cmek.checks.runner import MAIN_CHECKS
+
+    side = [check_id for check_id in discover() if not check_id.startswith(MAIN_CHECKS)]
+    assert run_all(DistDir(built, default_config), only=side) == []

@@ -13,6 +13,9 @@ from cmek.render.links import StackInputs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+# Checks run here fork cmek check's second process from this one: warm it once (conftest.py).
+pytestmark = pytest.mark.usefixtures("warm_check_caches")
+
 accounts = st.text(string.digits, min_size=12, max_size=12)
 role_names = st.text(string.ascii_letters + string.digits + "+=,.@_-", min_size=1, max_size=64)
 principals = st.builds(lambda a, n: f"arn:aws:iam::{a}:role/{n}", accounts, role_names)

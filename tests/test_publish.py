@@ -28,6 +28,9 @@ from cmek.model import TfModule, TfOutput, TfVar
 from cmek.publish import module_zip
 from cmek.publish import upload as publish
 
+# Checks run here fork cmek check's second process from this one: warm it once (conftest.py).
+pytestmark = pytest.mark.usefixtures("warm_check_caches")
+
 # Dots in the name: the S3 client and every URL must use path-style addressing.
 BUCKET = "cmek.templates.example"
 REGION = "us-east-2"

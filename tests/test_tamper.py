@@ -28,6 +28,8 @@ from cmek.config import Config
 CORPUS = Path(__file__).resolve().parent / "tamper"
 SKIPPED = {"CMEK-LINT-001"}
 CORPUS_MIN = 40
+# Each case forks cmek check's second process from this one: warm it once (conftest.py).
+pytestmark = pytest.mark.usefixtures("warm_check_caches")
 
 
 def _cases() -> list[Any]:
