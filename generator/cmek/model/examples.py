@@ -16,3 +16,5 @@ EXAMPLE_MRK_KEY_ARN = (
     f"arn:aws:kms:{EXAMPLE_REGION}:{EXAMPLE_ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890ab"
 )
 EXAMPLE_EXTERNAL_ID = "clickhouse-cmek-example"
+# A ClickHouse Cloud organization ID of the shape the console shows (a UUID), for the examples.
+EXAMPLE_CLICKHOUSE_ORGANIZATION_ID = "00000000-0000-4000-8000-000000000000"

@@ -48,10 +48,12 @@ from cmek.model.terraform import (
     CLICKHOUSE_SERVICE_RESOURCE,
     CLICKHOUSE_TDE_ASSOCIATION_RESOURCE,
     GCP_GRANT_RESOURCE_NAME,
+    GCP_TF_INPUTS,
     GOOGLE_KMS_CRYPTO_KEY_RESOURCE,
     GOOGLE_KMS_IAM_MEMBER_RESOURCE,
     GOOGLE_KMS_KEY_RING_RESOURCE,
     GOOGLE_PROVIDER_NAME,
+    TF_CLICKHOUSE_PROVIDER_INPUTS,
     TF_EXAMPLE_CLICKHOUSE_EXISTING_SERVICE,
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP,
     TF_EXAMPLE_CLICKHOUSE_PROVIDER_V2,
@@ -293,9 +295,7 @@ _TF_IDENTITY = (
 )
 _TF_AWS_PROVIDER = TfBlock("provider", ("aws",), ("region",))
 _TF_CLICKHOUSE_PROVIDER = TfBlock(
-    "provider",
-    (CLICKHOUSE_PROVIDER_NAME,),
-    (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
+    "provider", (CLICKHOUSE_PROVIDER_NAME,), TF_CLICKHOUSE_PROVIDER_INPUTS
 )
 # Both new-key examples call cmek-new-key with the same arguments.
 _TF_NEW_KEY_MODULE = TfBlock(
@@ -497,11 +497,7 @@ TF_INVENTORY.update(
         GcpTfModule.GRANT.path: (_gcp_policy_module(GcpTfVar.CRYPTO_KEY_ID), _TF_GCP_GRANTS),
         TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP: (
             TfBlock("provider", (GOOGLE_PROVIDER_NAME,), ("project", "region")),
-            TfBlock(
-                "provider",
-                (CLICKHOUSE_PROVIDER_NAME,),
-                (TfVar.ORGANIZATION_ID, TfVar.TOKEN_KEY, TfVar.TOKEN_SECRET),
-            ),
+            _TF_CLICKHOUSE_PROVIDER,
             TfBlock("data", (CLICKHOUSE_API_KEY_DATA_SOURCE, "self"), ()),
             TfBlock(
                 "resource",
@@ -521,15 +517,8 @@ TF_INVENTORY.update(
             TfBlock(
                 "module",
                 ("cmek",),
-                (
-                    "source",
-                    GcpTfVar.PROJECT_ID,
-                    GcpTfVar.LOCATION,
-                    GcpTfVar.KEY_RING_NAME,
-                    GcpTfVar.KEY_NAME,
-                    GcpTfVar.SERVICE_ACCOUNT_EMAIL,
-                    GcpTfVar.ROTATION_PERIOD,
-                ),
+                # Every input of cmek-gcp-key but its labels, left at the module's default.
+                ("source", *(v for v in GCP_TF_INPUTS[GcpTfModule.KEY] if v != GcpTfVar.LABELS)),
                 f"../../modules/{GcpTfModule.KEY.value}",
             ),
             TfBlock(

@@ -29,16 +29,20 @@ TF_DEFAULT_PROFILE = CURRENT_PROFILE
 TF_DEFAULT_PROFILE_SID = PROFILES[TF_DEFAULT_PROFILE].key_policy_sid
 
 
-class TfModule(enum.StrEnum):
+class _ModuleDir(enum.StrEnum):
+    """A module directory under terraform/modules (its members are the subclasses')."""
+
+    @property
+    def path(self) -> str:
+        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
+
+
+class TfModule(_ModuleDir):
     """Module directories under terraform/modules; `source` paths and the docs use them."""
 
     POLICY = "cmek-policy"
     EXISTING_KEY = "cmek-existing-key"
     NEW_KEY = "cmek-new-key"
-
-    @property
-    def path(self) -> str:
-        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
 
 
 class TfVar(enum.StrEnum):
@@ -192,14 +196,22 @@ CLICKHOUSE_PROVIDER_NAME = "clickhouse"
 CLICKHOUSE_CLOUD_PROVIDER = "aws"
 # The example's inputs and outputs, in order (the region serves both providers: the key must live
 # in the service's region).
-TF_V2_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
-    TfVar.REGION,
+# The ClickHouse provider's credentials, and with them the service's own inputs: every ClickHouse
+# provider example declares them alike (the GCP example under the same names).
+TF_CLICKHOUSE_PROVIDER_INPUTS: tuple[TfVar, ...] = (
     TfVar.ORGANIZATION_ID,
     TfVar.TOKEN_KEY,
     TfVar.TOKEN_SECRET,
+)
+TF_CLICKHOUSE_SERVICE_INPUTS: tuple[TfVar, ...] = (
+    *TF_CLICKHOUSE_PROVIDER_INPUTS,
     TfVar.SERVICE_NAME,
     TfVar.SERVICE_PASSWORD_HASH,
     TfVar.IP_ACCESS,
+)
+TF_V2_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
+    TfVar.REGION,
+    *TF_CLICKHOUSE_SERVICE_INPUTS,
     TfVar.MIN_REPLICA_MEMORY_GB,
     TfVar.MAX_REPLICA_MEMORY_GB,
     TfVar.ALIAS_NAME,
@@ -212,9 +224,7 @@ TF_V2_EXAMPLE_OUTPUTS: tuple[TfOutput, ...] = (
 )
 TF_EXISTING_SERVICE_EXAMPLE_INPUTS: tuple[TfVar, ...] = (
     TfVar.REGION,
-    TfVar.ORGANIZATION_ID,
-    TfVar.TOKEN_KEY,
-    TfVar.TOKEN_SECRET,
+    *TF_CLICKHOUSE_PROVIDER_INPUTS,
     TfVar.SERVICE_ID,
     TfVar.KMS_KEY_ARN,
     TfVar.KEY_ADMINISTRATOR_ARNS,
@@ -304,16 +314,12 @@ GCP_GRANT_RESOURCE_NAME = "clickhouse"
 CLICKHOUSE_API_KEY_DATA_SOURCE = "clickhouse_api_key_id"
 
 
-class GcpTfModule(enum.StrEnum):
+class GcpTfModule(_ModuleDir):
     """The GCP module directories (kept apart from TfModule: the AWS renderers iterate that)."""
 
     POLICY = "cmek-gcp-policy"
     KEY = "cmek-gcp-key"
     GRANT = "cmek-gcp-grant"
-
-    @property
-    def path(self) -> str:
-        return f"{TERRAFORM_MODULES_DIR}/{self.value}"
 
 
 # Every module folder a build writes under terraform/modules (the published archive holds them all).
@@ -379,12 +385,7 @@ TF_EXAMPLE_CLICKHOUSE_PROVIDER_GCP = f"{TERRAFORM_EXAMPLES_DIR}/clickhouse-provi
 GCP_TF_EXAMPLE_INPUTS: tuple[GcpTfVar, ...] = (
     GcpTfVar.REGION,
     GcpTfVar.PROJECT_ID,
-    GcpTfVar.ORGANIZATION_ID,
-    GcpTfVar.TOKEN_KEY,
-    GcpTfVar.TOKEN_SECRET,
-    GcpTfVar.SERVICE_NAME,
-    GcpTfVar.SERVICE_PASSWORD_HASH,
-    GcpTfVar.IP_ACCESS,
+    *(GcpTfVar[v.name] for v in TF_CLICKHOUSE_SERVICE_INPUTS),
     GcpTfVar.RELEASE_CHANNEL,
     GcpTfVar.KEY_RING_NAME,
     GcpTfVar.KEY_NAME,

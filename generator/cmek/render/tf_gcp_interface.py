@@ -10,7 +10,7 @@ import dataclasses
 
 from cmek import model
 from cmek.config import Config
-from cmek.model import GcpTfModule, GcpTfOutput, GcpTfVar, TfVar
+from cmek.model import GcpTfModule, GcpTfOutput, GcpTfVar
 from cmek.render.hcl import Hcl, hcl_string, hcl_value
 from cmek.render.tf_interface import TfOutputSpec, Validation, Variable, variables
 
@@ -132,15 +132,8 @@ def _example_variables(config: Config) -> list[Variable]:
     return [
         dataclasses.replace(region, default=model.EXAMPLE_GCP_LOCATION),
         *(
-            dataclasses.replace(shared[TfVar[v.name]], name=v)
-            for v in (
-                V.ORGANIZATION_ID,
-                V.TOKEN_KEY,
-                V.TOKEN_SECRET,
-                V.SERVICE_NAME,
-                V.SERVICE_PASSWORD_HASH,
-                V.IP_ACCESS,
-            )
+            dataclasses.replace(shared[v], name=V[v.name])
+            for v in model.TF_CLICKHOUSE_SERVICE_INPUTS
         ),
         Variable(
             V.RELEASE_CHANNEL,

@@ -189,7 +189,7 @@ def clickhouse_provider_example() -> Example:
         (V.ALIAS_NAME, V.KEY_ADMINISTRATOR_ARNS),
         {
             V.REGION: model.EXAMPLE_REGION,
-            V.ORGANIZATION_ID: "00000000-0000-4000-8000-000000000000",
+            V.ORGANIZATION_ID: model.EXAMPLE_CLICKHOUSE_ORGANIZATION_ID,
             V.TOKEN_KEY: "EXAMPLEKEYID",
             V.SERVICE_NAME: "cmek-v2",
             V.IP_ACCESS: [{"source": "192.0.2.0/24", "description": "Office (example range)"}],
@@ -197,12 +197,7 @@ def clickhouse_provider_example() -> Example:
         {V.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN]},
         template="clickhouse_provider_v2.main.tf.j2",
         own=(
-            V.ORGANIZATION_ID,
-            V.TOKEN_KEY,
-            V.TOKEN_SECRET,
-            V.SERVICE_NAME,
-            V.SERVICE_PASSWORD_HASH,
-            V.IP_ACCESS,
+            *model.TF_CLICKHOUSE_SERVICE_INPUTS,
             V.MIN_REPLICA_MEMORY_GB,
             V.MAX_REPLICA_MEMORY_GB,
         ),
@@ -232,14 +227,14 @@ def existing_service_example() -> Example:
         (V.KEY_ADMINISTRATOR_ARNS, V.ADDITIONAL_KEY_POLICY_DOCUMENTS),
         {
             V.REGION: model.EXAMPLE_REGION,
-            V.ORGANIZATION_ID: "00000000-0000-4000-8000-000000000000",
+            V.ORGANIZATION_ID: model.EXAMPLE_CLICKHOUSE_ORGANIZATION_ID,
             V.TOKEN_KEY: "EXAMPLEKEYID",
             V.SERVICE_ID: "11111111-2222-4333-8444-555555555555",
             V.KMS_KEY_ARN: model.EXAMPLE_KEY_ARN,
         },
         {V.KEY_ADMINISTRATOR_ARNS: [model.EXAMPLE_ROLE_ARN]},
         template="existing_service.main.tf.j2",
-        own=(V.ORGANIZATION_ID, V.TOKEN_KEY, V.TOKEN_SECRET, V.SERVICE_ID, V.KMS_KEY_ARN),
+        own=(*model.TF_CLICKHOUSE_PROVIDER_INPUTS, V.SERVICE_ID, V.KMS_KEY_ARN),
         outputs={
             TfOutput.ENCRYPTION_ROLE_ID: (
                 "The service's encryption role, which the key policy grants.",
